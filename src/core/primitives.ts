@@ -1,0 +1,273 @@
+/**
+ * THE list of primitives. Every user-facing op is composed of these. Each primitive has:
+ *   - typed parameters (PrimParams),
+ *   - one shape/dtype rule (here, `infer`),
+ *   - one gradient rule (core/vjp.ts),
+ *   - one kernel per backend (backends/<name>/kernels.ts), except view primitives, which only change strides.
+ * All tables are mapped types over `Prim`, so a missing entry is a compile error.
+ *
+ * Primitives are strict: elementwise inputs already have the same shape and dtype (ops/ broadcasts and promotes
+ * first), reductions drop the reduced axes (ops/ re-inserts them for keepDims).
+ */
+import type { DType } from './dtype.js';
+import { isFloat } from './dtype.js';
+import { DTypeError, ShapeError } from './errors.js';
+import { fmtShape, shapesEqual, sizeOf, type Shape } from './shape.js';
+
+type None = Record<string, never>;
+
+export interface UnaryParams {
+  neg: None; abs: None; sign: None; exp: None; log: None; log1p: None; sqrt: None; sin: None; cos: None;
+  tanh: None; sigmoid: None; relu: None; erf: None; floor: None; ceil: None; round: None; logicalNot: None;
+}
+export interface BinaryParams {
+  add: None; sub: None; mul: None; div: None; pow: None; maximum: None; minimum: None;
+}
+export interface CompareParams {
+  equal: None; notEqual: None; less: None; lessEqual: None; greater: None; greaterEqual: None;
+  logicalAnd: None; logicalOr: None; logicalXor: None;
+}
+export interface ReduceParams {
+  sum: { axes: number[] }; prod: { axes: number[] }; max: { axes: number[] }; min: { axes: number[] };
+}
+export interface ViewParams {
+  /** Same number of elements; only valid on a contiguous input (the engine copies first otherwise). */
+  reshape: { shape: number[] };
+  permute: { axes: number[] };
+  /** Broadcast size-1 dims (same rank) to `shape` with stride 0. */
+  expand: { shape: number[] };
+  /** starts/steps per axis (steps may be negative), `shape` is the result shape. */
+  slice: { starts: number[]; steps: number[]; shape: number[] };
+}
+export interface OtherParams {
+  where: None;
+  argmax: { axis: number }; argmin: { axis: number };
+  /** [...batch, M, K] x [...batch, K, N] with equal batch dims. */
+  matmul: None;
+  /** The adjoint of slice: places the input at starts/steps inside zeros of `shape`. */
+  unslice: { shape: number[]; starts: number[]; steps: number[] };
+  concat: { axis: number };
+  /** out = x.shape[:axis] + indices.shape + x.shape[axis+1:] */
+  gather: { axis: number };
+  /** The adjoint of gather: sums slices of the input into zeros of length `size` along `axis`. */
+  scatterAdd: { axis: number; size: number; indexRank: number };
+  cast: { dtype: DType };
+  copy: None;
+}
+
+export interface PrimParams extends UnaryParams, BinaryParams, CompareParams, ReduceParams, ViewParams, OtherParams {}
+export type Prim = keyof PrimParams;
+export type ViewPrim = keyof ViewParams;
+export type KernelPrim = Exclude<Prim, ViewPrim>;
+
+export const VIEW_PRIMS: readonly ViewPrim[] = ['reshape', 'permute', 'expand', 'slice'];
+export function isViewPrim(p: Prim): p is ViewPrim {
+  return (VIEW_PRIMS as readonly string[]).includes(p);
+}
+
+export interface Meta {
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+export interface OutMeta {
+  shape: number[];
+  dtype: DType;
+}
+/** Number of inputs, or 'n' for variadic. */
+type Arity = number | 'n';
+interface Rule<P extends Prim> {
+  arity: Arity;
+  infer: (inputs: Meta[], p: PrimParams[P]) => OutMeta;
+}
+
+const FLOAT_ONLY = new Set<Prim>(['exp', 'log', 'log1p', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'erf']);
+
+function unary<P extends keyof UnaryParams>(name: P): Rule<P> {
+  return {
+    arity: 1,
+    infer: ([x]) => {
+      if (name === 'logicalNot') return { shape: x.shape.slice(), dtype: 'bool' };
+      if (FLOAT_ONLY.has(name) && !isFloat(x.dtype)) throw new DTypeError(`${name}: needs a float tensor, got ${x.dtype}`);
+      if (x.dtype === 'bool') throw new DTypeError(`${name}: not defined for bool tensors`);
+      return { shape: x.shape.slice(), dtype: x.dtype };
+    },
+  };
+}
+
+function sameShapeAndDType(op: string, a: Meta, b: Meta): void {
+  if (!shapesEqual(a.shape, b.shape)) {
+    throw new ShapeError(`${op}: operands must have the same shape after broadcasting: ${fmtShape(a.shape)} vs ${fmtShape(b.shape)}`);
+  }
+  if (a.dtype !== b.dtype) throw new DTypeError(`${op}: operands must have the same dtype: ${a.dtype} vs ${b.dtype}`);
+}
+
+function binary<P extends keyof BinaryParams>(name: P): Rule<P> {
+  return {
+    arity: 2,
+    infer: ([a, b]) => {
+      sameShapeAndDType(name, a, b);
+      if (a.dtype === 'bool') throw new DTypeError(`${name}: not defined for bool tensors`);
+      return { shape: a.shape.slice(), dtype: a.dtype };
+    },
+  };
+}
+
+function compare<P extends keyof CompareParams>(name: P): Rule<P> {
+  return {
+    arity: 2,
+    infer: ([a, b]) => {
+      sameShapeAndDType(name, a, b);
+      return { shape: a.shape.slice(), dtype: 'bool' };
+    },
+  };
+}
+
+function reduce<P extends keyof ReduceParams>(name: P): Rule<P> {
+  return {
+    arity: 1,
+    infer: ([x], p) => {
+      if (x.dtype === 'bool') throw new DTypeError(`${name}: not defined for bool tensors`);
+      return { shape: x.shape.filter((_, i) => !p.axes.includes(i)), dtype: x.dtype };
+    },
+  };
+}
+
+function argReduce<P extends 'argmax' | 'argmin'>(name: P): Rule<P> {
+  return {
+    arity: 1,
+    infer: ([x], p) => {
+      if (x.shape[p.axis] === 0) throw new ShapeError(`${name}: cannot reduce an empty axis ${p.axis} of ${fmtShape(x.shape)}`);
+      return { shape: x.shape.filter((_, i) => i !== p.axis), dtype: 'int32' };
+    },
+  };
+}
+
+export const rules: { [P in Prim]: Rule<P> } = {
+  neg: unary('neg'), abs: unary('abs'), sign: unary('sign'), exp: unary('exp'), log: unary('log'),
+  log1p: unary('log1p'), sqrt: unary('sqrt'), sin: unary('sin'), cos: unary('cos'), tanh: unary('tanh'),
+  sigmoid: unary('sigmoid'), relu: unary('relu'), erf: unary('erf'), floor: unary('floor'), ceil: unary('ceil'),
+  round: unary('round'), logicalNot: unary('logicalNot'),
+  add: binary('add'), sub: binary('sub'), mul: binary('mul'), div: binary('div'), pow: binary('pow'),
+  maximum: binary('maximum'), minimum: binary('minimum'),
+  equal: compare('equal'), notEqual: compare('notEqual'), less: compare('less'), lessEqual: compare('lessEqual'),
+  greater: compare('greater'), greaterEqual: compare('greaterEqual'),
+  logicalAnd: compare('logicalAnd'), logicalOr: compare('logicalOr'), logicalXor: compare('logicalXor'),
+  sum: reduce('sum'), prod: reduce('prod'), max: reduce('max'), min: reduce('min'),
+  argmax: argReduce('argmax'), argmin: argReduce('argmin'),
+  where: {
+    arity: 3,
+    infer: ([c, a, b]) => {
+      if (c.dtype !== 'bool') throw new DTypeError(`where: condition must be bool, got ${c.dtype}`);
+      if (!shapesEqual(c.shape, a.shape)) throw new ShapeError(`where: condition ${fmtShape(c.shape)} vs values ${fmtShape(a.shape)}`);
+      sameShapeAndDType('where', a, b);
+      return { shape: a.shape.slice(), dtype: a.dtype };
+    },
+  },
+  matmul: {
+    arity: 2,
+    infer: ([a, b]) => {
+      if (a.shape.length < 2 || b.shape.length !== a.shape.length) {
+        throw new ShapeError(`matmul: expected equal ranks >= 2, got ${fmtShape(a.shape)} x ${fmtShape(b.shape)}`);
+      }
+      if (a.dtype !== b.dtype) throw new DTypeError(`matmul: dtypes differ: ${a.dtype} x ${b.dtype}`);
+      if (a.dtype === 'bool') throw new DTypeError('matmul: not defined for bool tensors');
+      const r = a.shape.length;
+      if (a.shape[r - 1] !== b.shape[r - 2]) {
+        throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(a.shape)} x ${fmtShape(b.shape)}`);
+      }
+      if (!shapesEqual(a.shape.slice(0, r - 2), b.shape.slice(0, r - 2))) {
+        throw new ShapeError(`matmul: batch dimensions differ: ${fmtShape(a.shape)} x ${fmtShape(b.shape)}`);
+      }
+      return { shape: [...a.shape.slice(0, r - 1), b.shape[r - 1]], dtype: a.dtype };
+    },
+  },
+  reshape: {
+    arity: 1,
+    infer: ([x], p) => {
+      if (sizeOf(p.shape) !== sizeOf(x.shape)) throw new ShapeError(`reshape: cannot reshape ${fmtShape(x.shape)} into ${fmtShape(p.shape)}`);
+      return { shape: p.shape.slice(), dtype: x.dtype };
+    },
+  },
+  permute: {
+    arity: 1,
+    infer: ([x], p) => {
+      const r = x.shape.length;
+      const sorted = p.axes.slice().sort((u, v) => u - v);
+      if (p.axes.length !== r || sorted.some((a, i) => a !== i)) {
+        throw new ShapeError(`permute: axes ${JSON.stringify(p.axes)} are not a permutation of ${r} axes of ${fmtShape(x.shape)}`);
+      }
+      return { shape: p.axes.map((a) => x.shape[a]), dtype: x.dtype };
+    },
+  },
+  expand: {
+    arity: 1,
+    infer: ([x], p) => {
+      if (p.shape.length !== x.shape.length || x.shape.some((d, i) => d !== 1 && d !== p.shape[i])) {
+        throw new ShapeError(`expand: cannot broadcast ${fmtShape(x.shape)} to ${fmtShape(p.shape)}`);
+      }
+      return { shape: p.shape.slice(), dtype: x.dtype };
+    },
+  },
+  slice: {
+    arity: 1,
+    infer: ([x], p) => {
+      checkSliceBounds('slice', x.shape, p.shape, p.starts, p.steps);
+      return { shape: p.shape.slice(), dtype: x.dtype };
+    },
+  },
+  unslice: {
+    arity: 1,
+    infer: ([x], p) => {
+      checkSliceBounds('unslice', p.shape, x.shape, p.starts, p.steps);
+      return { shape: p.shape.slice(), dtype: x.dtype };
+    },
+  },
+  concat: {
+    arity: 'n',
+    infer: (xs, p) => {
+      if (xs.length === 0) throw new ShapeError('concat: needs at least one tensor');
+      const first = xs[0];
+      let total = 0;
+      for (const x of xs) {
+        if (x.dtype !== first.dtype) throw new DTypeError(`concat: dtypes differ: ${first.dtype} vs ${x.dtype}`);
+        if (x.shape.length !== first.shape.length || x.shape.some((d, i) => i !== p.axis && d !== first.shape[i])) {
+          throw new ShapeError(`concat: shapes ${xs.map((t) => fmtShape(t.shape)).join(', ')} differ outside axis ${p.axis}`);
+        }
+        total += x.shape[p.axis];
+      }
+      const shape = first.shape.slice();
+      shape[p.axis] = total;
+      return { shape, dtype: first.dtype };
+    },
+  },
+  gather: {
+    arity: 2,
+    infer: ([x, idx], p) => {
+      if (idx.dtype !== 'int32') throw new DTypeError(`gather: indices must be int32, got ${idx.dtype}`);
+      return { shape: [...x.shape.slice(0, p.axis), ...idx.shape, ...x.shape.slice(p.axis + 1)], dtype: x.dtype };
+    },
+  },
+  scatterAdd: {
+    arity: 2,
+    infer: ([g, idx], p) => {
+      if (idx.dtype !== 'int32') throw new DTypeError(`scatterAdd: indices must be int32, got ${idx.dtype}`);
+      const shape = [...g.shape.slice(0, p.axis), p.size, ...g.shape.slice(p.axis + p.indexRank)];
+      return { shape, dtype: g.dtype };
+    },
+  },
+  cast: { arity: 1, infer: ([x], p) => ({ shape: x.shape.slice(), dtype: p.dtype }) },
+  copy: { arity: 1, infer: ([x]) => ({ shape: x.shape.slice(), dtype: x.dtype }) },
+};
+
+function checkSliceBounds(op: string, full: Shape, part: Shape, starts: number[], steps: number[]): void {
+  if (part.length !== full.length || starts.length !== full.length || steps.length !== full.length) {
+    throw new ShapeError(`${op}: rank mismatch between ${fmtShape(full)} and ${fmtShape(part)}`);
+  }
+  for (let i = 0; i < full.length; i++) {
+    if (part[i] === 0) continue;
+    const last = starts[i] + (part[i] - 1) * steps[i];
+    if (steps[i] === 0 || starts[i] < 0 || starts[i] >= full[i] || last < 0 || last >= full[i]) {
+      throw new ShapeError(`${op}: slice of ${part[i]} elements from ${starts[i]} by ${steps[i]} is outside axis ${i} of ${fmtShape(full)}`);
+    }
+  }
+}
