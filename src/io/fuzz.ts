@@ -359,6 +359,11 @@ function jsonMutate(rng: Rng, text: string): [string, string] {
     return `@@RAW${raws.length - 1}@@`;
   };
   const paths = allPaths(root);
+  const textInsert = (): [string, string] => {
+    const p = rng.int(text.length + 1);
+    const ins = rng.pick(['"', '\\', '{', '}', '[', ']', ',', ':', '\u00e9', '\uffff', '\ud800', ' ', '\n', '/*']);
+    return [text.slice(0, p) + ins + text.slice(p), `json-text insert ${JSON.stringify(ins)} @${p}`];
+  };
   const choice = rng.int(8);
   let desc: string;
   switch (choice) {
@@ -378,7 +383,7 @@ function jsonMutate(rng: Rng, text: string): [string, string] {
         const v = getAt(root, p);
         return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0;
       });
-      if (objs.length === 0) return [text + ' ', 'json no-op'];
+      if (objs.length === 0) return textInsert();
       const p = rng.pick(objs);
       const o = getAt(root, p) as Record<string, Json>;
       const k = rng.pick(Object.keys(o));
@@ -391,7 +396,7 @@ function jsonMutate(rng: Rng, text: string): [string, string] {
         const v = getAt(root, p);
         return v !== null && typeof v === 'object' && !Array.isArray(v);
       });
-      if (objs.length === 0) return [text + ' ', 'json no-op'];
+      if (objs.length === 0) return textInsert();
       const p = rng.pick(objs);
       const o = getAt(root, p) as Record<string, Json>;
       const keys = Object.keys(o);
@@ -421,17 +426,14 @@ function jsonMutate(rng: Rng, text: string): [string, string] {
     case 6: {
       // textual: replace one number with a raw token
       const nums = [...text.matchAll(/-?\d+(\.\d+)?([eE][+-]?\d+)?/g)];
-      if (nums.length === 0) return [text + ' ', 'json no-op'];
+      if (nums.length === 0) return textInsert();
       const m = rng.pick(nums);
       const tok = rng.pick(['NaN', '-1', '1e400', '4294967296', '18446744073709551615', '1.5', '"7"', 'null', '[]', '9'.repeat(40)]);
       return [text.slice(0, m.index) + tok + text.slice(m.index! + m[0].length), `json-text number @${m.index} -> ${tok.slice(0, 24)}`];
     }
-    default: {
+    default:
       // textual: structural characters
-      const p = rng.int(text.length + 1);
-      const ins = rng.pick(['"', '\\', '{', '}', '[', ']', ',', ':', '\u00e9', '\uffff', '\ud800', ' ', '\n', '/*']);
-      return [text.slice(0, p) + ins + text.slice(p), `json-text insert ${JSON.stringify(ins)} @${p}`];
-    }
+      return textInsert();
   }
   let out = JSON.stringify(root);
   if (raws.length) out = out.replace(/"@@RAW(\d+)@@"/g, (_, k: string) => raws[Number(k)]!);

@@ -310,6 +310,7 @@ function findExcessiveNesting(bytes: Uint8Array, start: number, end: number, max
 }
 
 function describe(v: unknown): string {
+  if (v === undefined) return 'nothing (the key is missing)';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
@@ -390,7 +391,7 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): Safeten
     if (info === null || typeof info !== 'object' || Array.isArray(info)) fail(`tensor ${q}: entry must be an object, found ${describe(info)}`, hStart);
     const { dtype, shape, data_offsets: offs } = info as Record<string, unknown>;
     if (typeof dtype !== 'string' || !Object.hasOwn(ITEMSIZE, dtype)) {
-      fail(`tensor ${q}: dtype ${describe(dtype)} is not supported; expected one of ${SAFETENSORS_DTYPES.join(', ')}`, hStart);
+      fail(`tensor ${q}: dtype must be one of ${SAFETENSORS_DTYPES.join(', ')}; found ${describe(dtype)}`, hStart);
     }
     if (!Array.isArray(shape)) fail(`tensor ${q}: shape must be an array, found ${describe(shape)}`, hStart);
     const sh = shape as unknown[];
@@ -398,14 +399,14 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): Safeten
     for (let i = 0; i < sh.length; i++) {
       const d = sh[i];
       if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-        fail(`tensor ${q}: shape[${i}] is ${describe(d)}, expected a non-negative integer below 2^53`, hStart);
+        fail(`tensor ${q}: shape[${i}] must be a non-negative integer below 2^53, found ${describe(d)}`, hStart);
       }
     }
     if (!Array.isArray(offs) || offs.length !== 2) fail(`tensor ${q}: data_offsets must be an array [begin, end], found ${describe(offs)}`, hStart);
     const [begin, end] = offs as unknown[];
     for (const [which, v] of [['begin', begin], ['end', end]] as const) {
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-        fail(`tensor ${q}: data_offsets ${which} is ${describe(v)}, expected a non-negative integer`, hStart);
+        fail(`tensor ${q}: data_offsets ${which} must be a non-negative integer below 2^53, found ${describe(v)}`, hStart);
       }
     }
     const b = begin as number;
