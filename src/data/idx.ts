@@ -55,11 +55,19 @@ function hex(n: number): string {
   return `0x${n.toString(16).padStart(2, '0').toUpperCase()}`;
 }
 
+export interface ParseIdxOptions {
+  /**
+   * true (default): the data is a fresh copy, never a view of `bytes`. false: uint8/int8 data is
+   * returned as a view of `bytes` (no copy: for callers that own the buffer, like the MNIST reader).
+   */
+  copy?: boolean;
+}
+
 /**
  * Parses an IDX file held in `bytes`. `file` names the source in error messages.
- * Returns a fresh copy of the data (never a view of `bytes`), in the platform's byte order.
+ * Returns the data in the platform's byte order, as a fresh copy unless `opts.copy` is false.
  */
-export function parseIdx(bytes: Uint8Array, file = '<buffer>'): IdxArray {
+export function parseIdx(bytes: Uint8Array, file = '<buffer>', opts: ParseIdxOptions = {}): IdxArray {
   if (!(bytes instanceof Uint8Array)) {
     throw new ValueError(`parseIdx: expected a Uint8Array, got ${Object.prototype.toString.call(bytes)}`);
   }
@@ -118,20 +126,31 @@ export function parseIdx(bytes: Uint8Array, file = '<buffer>'): IdxArray {
     );
   }
   const body = bytes.subarray(headerLen);
+  if (opts.copy === false && itemsize === 1) {
+    const data = dtype === 'uint8' ? body : new Int8Array(body.buffer, body.byteOffset, body.byteLength);
+    return { dtype, shape, data };
+  }
   return { dtype, shape, data: decodeBigEndian(body, dtype, count) };
 }
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** A fresh copy of `b` (new Uint8Array + set is faster than slice for large buffers). */
+function copyOf(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(b.length);
+  out.set(b);
+  return out;
+}
+
 function decodeBigEndian(body: Uint8Array, dtype: IdxDType, count: number): IdxTypedArray {
   switch (dtype) {
     case 'uint8':
-      return Uint8Array.from(body);
+      return copyOf(body);
     case 'int8':
-      return new Int8Array(Uint8Array.from(body).buffer);
+      return new Int8Array(copyOf(body).buffer);
     default: {
       const itemsize = idxItemsize(dtype);
-      const copy = Uint8Array.from(body); // fresh, aligned buffer
+      const copy = copyOf(body); // fresh, aligned buffer
       if (LITTLE_ENDIAN_HOST) swapInPlace(copy, itemsize);
       const buf = copy.buffer;
       switch (dtype) {

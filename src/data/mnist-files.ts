@@ -96,7 +96,7 @@ export function readMnistRaw(opts: { split: MnistSplit; dir?: string }): MnistRa
   const imagesPath = findFile(dir, names.images);
   const labelsPath = findFile(dir, names.labels);
 
-  const img = parseIdx(readBounded(imagesPath), imagesPath);
+  const img = parseIdx(readBounded(imagesPath), imagesPath, { copy: false }); // we own the buffer
   if (img.dtype !== 'uint8' || img.shape.length !== 3) {
     throw new FormatError(
       imagesPath,
@@ -109,7 +109,7 @@ export function readMnistRaw(opts: { split: MnistSplit; dir?: string }): MnistRa
     throw new FormatError(imagesPath, `MNIST images must have non-zero rows and cols, found ${rows}×${cols}`, 8);
   }
 
-  const lab = parseIdx(readBounded(labelsPath), labelsPath);
+  const lab = parseIdx(readBounded(labelsPath), labelsPath, { copy: false });
   if (lab.dtype !== 'uint8' || lab.shape.length !== 1) {
     throw new FormatError(
       labelsPath,

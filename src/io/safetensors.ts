@@ -205,7 +205,7 @@ function tensorBytes(name: string, t: SafetensorsInput): Uint8Array {
   const bytes = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
   const size = ITEMSIZE[dtype];
   if (LITTLE_ENDIAN_HOST || size === 1) return bytes;
-  const copy = Uint8Array.from(bytes);
+  const copy = bytes.slice();
   swapInPlace(copy, size);
   return copy;
 }
@@ -462,7 +462,8 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): Safeten
 
 function decodeData(raw: Uint8Array, t: Entry, fail: (d: string, o?: number) => never, bufStart: number): SafetensorsData {
   const size = ITEMSIZE[t.dtype];
-  const copy = Uint8Array.from(raw); // fresh, aligned
+  const copy = new Uint8Array(raw.length); // fresh, aligned
+  copy.set(raw);
   if (!LITTLE_ENDIAN_HOST && size > 1) swapInPlace(copy, size);
   const buf = copy.buffer;
   const n = copy.length / size;

@@ -127,3 +127,14 @@ test('encodeIdx rejects inconsistent input with ValueError', () => {
   assert.throws(() => encodeIdx({ dtype: 'int16', shape: [1], data: new Int32Array(1) }), /needs a Int16Array/);
   assert.throws(() => encodeIdx({ dtype: 'uint8', shape: new Array(256).fill(1), data: [1] }), ValueError);
 });
+
+test('copy: false returns byte data as a view of the input', () => {
+  const enc = encodeIdx({ dtype: 'uint8', shape: [2], data: [1, 2] });
+  const u = parseIdx(enc, 'f', { copy: false });
+  assert.equal(u.data.buffer, enc.buffer);
+  const i8 = parseIdx(encodeIdx({ dtype: 'int8', shape: [2], data: [-1, 2] }), 'f', { copy: false });
+  assert.deepEqual(Array.from(i8.data), [-1, 2]);
+  // multi-byte types are still converted into a fresh array
+  const f = encodeIdx({ dtype: 'float32', shape: [1], data: [2] });
+  assert.notEqual(parseIdx(f, 'f', { copy: false }).data.buffer, f.buffer);
+});
