@@ -5,7 +5,7 @@ import type { ReduceParams } from '../core/primitives.js';
 import { fmtShape, normalizeAxes, normalizeAxis, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { isFloat } from '../core/dtype.js';
-import { add, div, exp, isFinite, log, mul, sqrt, sub, where } from './elementwise.js';
+import { add, div, equal, exp, greater, isFinite, log, logicalNot, mul, sqrt, sub, where } from './elementwise.js';
 import { cast, flatten, reshape } from './movement.js';
 import { composite } from './util.js';
 
@@ -78,10 +78,10 @@ function argReduce(prim: 'argmax' | 'argmin', x: Tensor, axis: number | undefine
 export const argmax = (x: Tensor, axis?: number, keepDims = false): Tensor => argReduce('argmax', x, axis, keepDims);
 export const argmin = (x: Tensor, axis?: number, keepDims = false): Tensor => argReduce('argmin', x, axis, keepDims);
 
-/** True where any / all elements along the axes are non-zero. */
+/** True where any / all elements along the axes are non-zero (NaN counts as non-zero; empty: any false, all true). */
 export function any(x: Tensor, axes?: Axes, keepDims = false): Tensor {
-  return composite([], () => cast(max(cast(x, 'int32'), axes, keepDims), 'bool'));
+  return composite([], () => greater(sum(cast(cast(x, 'bool'), 'int32'), axes, keepDims), 0));
 }
 export function all(x: Tensor, axes?: Axes, keepDims = false): Tensor {
-  return composite([], () => cast(min(cast(cast(x, 'bool'), 'int32'), axes, keepDims), 'bool'));
+  return composite([], () => equal(sum(cast(logicalNot(x), 'int32'), axes, keepDims), 0));
 }
