@@ -42,7 +42,8 @@ export interface UpdateKernels {
  *  - rmsprop:  slots [v, (mom if momentum>0), (avg if centered)]; v = rho*v + (1-rho)*g^2;
  *              denom = v (- avg^2 if centered) + eps; inc = lr*g/sqrt(denom); momentum: mom = m*mom + inc, p -= mom
  *  - adagrad:  slots [acc]; acc += g^2; p -= lr*g/sqrt(acc + eps)
- *  - adam:     slots [m, v]; m += (g-m)(1-b1); v += (g^2-v)(1-b2); p -= lr*sqrt(bc2)/bc1 * m/(sqrt(v)+eps)
+ *  - adam:     slots [m, v, (vhat if amsgrad)]; m += (g-m)(1-b1); v += (g^2-v)(1-b2);
+ *              amsgrad: vhat = max(vhat, v), used in place of v; p -= lr*sqrt(bc2)/bc1 * m/(sqrt(v)+eps)
  */
 export type UpdateKind = 'sgd' | 'momentum' | 'rmsprop' | 'adagrad' | 'adam';
 export interface UpdateHyper {
@@ -55,6 +56,8 @@ export interface UpdateHyper {
   beta2?: number;
   epsilon?: number;
   weightDecay?: number;
+  /** adam only: keep the running maximum of v in a third slot and divide by it (Keras `amsgrad=True`) */
+  amsgrad?: boolean;
   /** 1 - beta1^t and 1 - beta2^t, computed by the optimizer */
   biasCorrection1?: number;
   biasCorrection2?: number;

@@ -56,11 +56,14 @@ export function applyUpdate(kind: UpdateKind, p: DataArray, g: DataArray, slots:
       const b2 = h.beta2 ?? 0.999;
       const eps = h.epsilon ?? 1e-7;
       const alpha = (lr * Math.sqrt(h.biasCorrection2 ?? 1)) / (h.biasCorrection1 ?? 1);
-      const [m, v] = slots;
+      const [m, v, vhat] = slots;
+      if (h.amsgrad && !vhat) throw new Error('adam step: amsgrad needs a third slot (velocity_hat)');
       for (let i = 0; i < n; i++) {
         m[i] += (g[i] - m[i]) * (1 - b1);
         v[i] += (g[i] * g[i] - v[i]) * (1 - b2);
-        p[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + eps);
+        let vi = v[i];
+        if (h.amsgrad) vi = vhat[i] = Math.max(vhat[i], vi);
+        p[i] -= (alpha * m[i]) / (Math.sqrt(vi) + eps);
       }
       return;
     }
