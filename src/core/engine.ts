@@ -7,7 +7,7 @@ import type { DataArray, DType } from './dtype.js';
 import { isFloat } from './dtype.js';
 import { DeeptsError, DTypeError, ValueError } from './errors.js';
 import { isViewPrim, rules, type OutMeta, type Prim, type PrimParams, type ViewPrim } from './primitives.js';
-import { contiguousStrides, fmtShape } from './shape.js';
+import { contiguousStrides, fmtShape, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
 
 const backends = new Map<string, Backend>();
@@ -94,9 +94,49 @@ function hasRowMajorStrides(t: Tensor): boolean {
   return t.shape.every((d, i) => d <= 1 || t.strides[i] === c[i]);
 }
 
+/**
+ * Strides under which `to` views the same elements as (shape, strides) in row-major order, or null when that
+ * needs a copy (NumPy's attempt_nocopy_reshape). Size-1 axes never force a copy, so squeeze/unsqueeze and
+ * integer indexing of a transposed or stepped view stay views.
+ */
+function reshapeStrides(shape: readonly number[], strides: readonly number[], to: readonly number[]): number[] | null {
+  if (sizeOf(shape) === 0) return contiguousStrides(to);
+  const od: number[] = [];
+  const os: number[] = [];
+  shape.forEach((d, i) => {
+    if (d !== 1) {
+      od.push(d);
+      os.push(strides[i]);
+    }
+  });
+  const ns = new Array<number>(to.length).fill(0);
+  let oi = 0;
+  let oj = 1;
+  let ni = 0;
+  let nj = 1;
+  while (ni < to.length && oi < od.length) {
+    let np = to[ni];
+    let op = od[oi];
+    while (np !== op) {
+      if (np < op) np *= to[nj++];
+      else op *= od[oj++];
+    }
+    for (let k = oi; k < oj - 1; k++) if (os[k] !== od[k + 1] * os[k + 1]) return null;
+    ns[nj - 1] = os[oj - 1];
+    for (let k = nj - 1; k > ni; k--) ns[k - 1] = ns[k] * to[k];
+    ni = nj++;
+    oi = oj++;
+  }
+  // trailing size-1 axes of the target: any stride reads the one element
+  for (; ni < to.length; ni++) ns[ni] = 1;
+  return ns;
+}
+
 function makeView<P extends ViewPrim>(prim: P, x: Tensor, p: PrimParams[P], out: OutMeta, b: Backend): Tensor {
   switch (prim) {
     case 'reshape': {
+      const strides = reshapeStrides(x.shape, x.strides, out.shape);
+      if (strides) return new Tensor(x._ref, out.shape, out.dtype, strides, x.offset);
       const src = hasRowMajorStrides(x) ? x : fromStorage(b.kernels.copy([x], {}, { shape: x.shape.slice(), dtype: x.dtype }), x.shape, x.dtype);
       const t = new Tensor(src._ref, out.shape, out.dtype, contiguousStrides(out.shape), src.offset);
       if (src !== x) src.dispose();

@@ -83,7 +83,8 @@ export function setTensorCheck(f: (v: unknown) => v is Tensor): void {
 
 /**
  * Runs `fn` and disposes every tensor it created, except the tensors in its result, which move to the
- * enclosing scope. Synchronous only (an async step must wrap its synchronous parts).
+ * enclosing scope (when `fn` throws, everything it created is disposed). Synchronous only (an async step must
+ * wrap its synchronous parts).
  */
 export function scope<T>(fn: () => T): T {
   const mine: ScopeSet = new Set();
@@ -91,9 +92,16 @@ export function scope<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (e) {
+    // an exception frees everything the scope created, like a normal exit with nothing returned
     memory.scopes.pop();
+    for (const t of mine) {
+      scopeOf.delete(t);
+      t.dispose();
+    }
+    throw e;
   }
+  memory.scopes.pop();
   const kept = new Set<Tensor>();
   collectTensors(result, kept, tensorCheck);
   for (const t of mine) {

@@ -21,7 +21,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const ka = a2.shape[a2.rank - 1];
     const kb = b2.shape[b2.rank - 2];
     if (ka !== kb) throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(a.shape)} x ${fmtShape(b.shape)}`);
-    const batch = broadcastShapes('matmul', a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+    let batch: number[];
+    try {
+      batch = broadcastShapes('matmul', a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+    } catch {
+      throw new ShapeError(`matmul: batch dimensions cannot be broadcast: ${fmtShape(a.shape)} x ${fmtShape(b.shape)}`);
+    }
     const ax = broadcastTo(cast(a2, dtype), [...batch, ...a2.shape.slice(-2)]);
     const bx = broadcastTo(cast(b2, dtype), [...batch, ...b2.shape.slice(-2)]);
     let out = run('matmul', [ax, bx], {});
