@@ -169,7 +169,13 @@ export function valueAndGrad<Args extends TensorLike[], N extends number | numbe
     }
     const outerRecording = isGradEnabled() && list.some((i) => tensors[i].requiresGrad);
     const leaves = tensors.map((t, i) => (list.includes(i) ? argumentLeaf(t) : t));
-    const value = enableGrad(() => f(...leaves));
+    let value: Tensor;
+    gradDepth++;
+    try {
+      value = enableGrad(() => f(...leaves));
+    } finally {
+      gradDepth--;
+    }
     if (!(value instanceof Tensor)) throw new DeeptsError('grad: the function must return a Tensor');
     const wrt = list.map((i) => leaves[i]);
     const gs = value.requiresGrad ? gradients(value, wrt, { createGraph: outerRecording }) : wrt.map(() => null);
@@ -192,10 +198,17 @@ export function grad<Args extends TensorLike[], N extends number | number[] = nu
  * TensorFlow-style tape. Tensors passed to `watch` (and any tensor with requiresGrad) are recorded while the tape
  * is open; `gradient(y, xs)` closes a non-persistent tape.
  */
+/** How many grad/valueAndGrad calls are evaluating their function, and how many tapes are open: a tape used
+ * inside either records its backward pass, so the outer one can differentiate it (higher-order gradients). */
+let gradDepth = 0;
+let openTapes = 0;
+
 export class GradientTape {
   private watched: Tensor[] = [];
   private open = true;
-  constructor(private readonly options: { persistent?: boolean } = {}) {}
+  constructor(private readonly options: { persistent?: boolean } = {}) {
+    openTapes++;
+  }
 
   watch(...xs: Tensor[]): void {
     if (!this.open) throw new DeeptsError('GradientTape.watch: the tape is closed');
@@ -209,7 +222,8 @@ export class GradientTape {
   gradient<X extends Tensor | Tensor[]>(y: Tensor, xs: X, options: { outputGradients?: Tensor } = {}): X extends Tensor[] ? (Tensor | null)[] : Tensor | null {
     if (!this.open) throw new DeeptsError('GradientTape.gradient: a non-persistent tape can be used only once (pass {persistent: true})');
     const list: Tensor[] = Array.isArray(xs) ? xs : [xs as Tensor];
-    const gs = y.requiresGrad ? gradients(y, list, { seed: options.outputGradients }) : list.map(() => null);
+    const nested = isGradEnabled() && (gradDepth > 0 || openTapes > 1);
+    const gs = y.requiresGrad ? gradients(y, list, { seed: options.outputGradients, createGraph: nested }) : list.map(() => null);
     if (!this.options.persistent) this.dispose();
     return (Array.isArray(xs) ? gs : gs[0]) as X extends Tensor[] ? (Tensor | null)[] : Tensor | null;
   }
@@ -218,6 +232,7 @@ export class GradientTape {
   dispose(): void {
     if (!this.open) return;
     this.open = false;
+    openTapes--;
     for (const x of this.watched) x._watched--;
     this.watched = [];
   }

@@ -65,11 +65,13 @@ function numericalOf(L: (xs: Tensor[]) => Tensor, xs: Tensor[], i: number, eps: 
  */
 export function numericalGrad(f: Fn, inputs: Tensor | Tensor[], options: { eps?: number } = {}): (Tensor | null)[] {
   const eps = options.eps ?? 1e-6;
-  return withBackend('cpu', () => {
-    const xs = (Array.isArray(inputs) ? inputs : [inputs]).map(toFloat64Cpu);
-    const L = (args: Tensor[]) => sum(f(...args).cast('float64'));
-    return xs.map((x, i) => (isFloat(x.dtype) ? tensor(numericalOf(L, xs, i, eps), { shape: x.shape.slice(), dtype: 'float64' }) : null));
-  });
+  return withBackend('cpu', () =>
+    scope(() => {
+      const xs = (Array.isArray(inputs) ? inputs : [inputs]).map(toFloat64Cpu);
+      const L = (args: Tensor[]) => sum(f(...args).cast('float64'));
+      return xs.map((x, i) => (isFloat(x.dtype) ? tensor(numericalOf(L, xs, i, eps), { shape: x.shape.slice(), dtype: 'float64' }) : null));
+    }),
+  );
 }
 
 export interface GradCheckInput {

@@ -97,8 +97,8 @@ export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
     const n = st > 0 ? Math.max(0, Math.ceil((e - b) / st)) : Math.max(0, Math.ceil((b - e) / -st));
     starts.push(n > 0 ? b : 0); steps.push(st); shape.push(n);
   }
-  const v = run('slice', [x], { starts, steps, shape });
-  return dropped.length ? reshape(v, shape.filter((_, i) => !dropped.includes(i))) : v;
+  if (!dropped.length) return run('slice', [x], { starts, steps, shape });
+  return composite([x], () => reshape(run('slice', [x], { starts, steps, shape }), shape.filter((_, i) => !dropped.includes(i))));
 }
 
 /** `size` elements of `axis` starting at `begin`. */
@@ -159,8 +159,8 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], val
 /** Picks entries of `indices` (int32, any shape) along `axis`: the result's axis is replaced by indices' shape. */
 export function gather(x: Tensor, indices: TensorLike, axis = 0): Tensor {
   const a = normalizeAxis('gather', axis, x.rank);
-  const idx = toTensor(indices, 'int32');
-  return run('gather', [x, idx], { axis: a });
+  if (indices instanceof Tensor) return run('gather', [x, indices], { axis: a });
+  return composite([x], () => run('gather', [x, toTensor(indices, 'int32')], { axis: a }));
 }
 export const take = gather;
 

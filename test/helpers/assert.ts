@@ -8,10 +8,10 @@ export function values(t: Tensor): number[] {
 }
 
 /** Elementwise |actual - expected| <= atol + rtol * |expected|, with a message naming the worst element. */
-export function assertClose(actual: Tensor | ArrayLike<number> | number, expected: ArrayLike<number> | number, options: { rtol?: number; atol?: number; message?: string } = {}): void {
+export function assertClose(actual: Tensor | ArrayLike<number> | number, expected: Tensor | ArrayLike<number> | number, options: { rtol?: number; atol?: number; message?: string } = {}): void {
   const { rtol = 1e-5, atol = 1e-6 } = options;
   const a = typeof actual === 'number' ? [actual] : isTensor(actual) ? values(actual) : Array.from(actual);
-  const e = typeof expected === 'number' ? [expected] : Array.from(expected);
+  const e = typeof expected === 'number' ? [expected] : isTensor(expected) ? values(expected) : Array.from(expected);
   assert.equal(a.length, e.length, `${options.message ?? 'assertClose'}: ${a.length} values, expected ${e.length}`);
   for (let i = 0; i < e.length; i++) {
     const ok = Number.isNaN(e[i]) ? Number.isNaN(a[i]) : a[i] === e[i] || Math.abs(a[i] - e[i]) <= atol + rtol * Math.abs(e[i]);
