@@ -432,7 +432,7 @@ export class Accuracy extends Metric {
   reset(): void {
     this.resolved?.reset();
   }
-  /** The resolved variant's config once known (Keras stores the concrete class), else the auto form. */
+  /** The auto form ({name, threshold?}): deserializing resolves again from the new context and shapes. */
   override getConfig(): Record<string, unknown> {
     return { name: this.name, ...(this.options.threshold !== undefined ? { threshold: this.options.threshold } : {}) };
   }
