@@ -19,7 +19,7 @@ const methods = {
   neg: ew.neg, abs: ew.abs, sign: ew.sign, exp: ew.exp, expm1: ew.expm1, log: ew.log, log1p: ew.log1p,
   sqrt: ew.sqrt, rsqrt: ew.rsqrt, square: ew.square, reciprocal: ew.reciprocal, sin: ew.sin, cos: ew.cos,
   tanh: ew.tanh, sigmoid: ew.sigmoid, relu: ew.relu, relu6: ew.relu6, leakyRelu: ew.leakyRelu, elu: ew.elu,
-  selu: ew.selu, gelu: ew.gelu, softplus: ew.softplus, softsign: ew.softsign, silu: ew.silu, erf: ew.erf,
+  selu: ew.selu, gelu: ew.gelu, softplus: ew.softplus, softsign: ew.softsign, silu: ew.silu, hardSigmoid: ew.hardSigmoid, erf: ew.erf,
   floor: ew.floor, ceil: ew.ceil, round: ew.round, clip: ew.clip, isNaN: ew.isNaN, isFinite: ew.isFinite,
   sum: rd.sum, mean: rd.mean, max: rd.max, min: rd.min, prod: rd.prod, argmax: rd.argmax, argmin: rd.argmin,
   variance: rd.variance, std: rd.std, logSumExp: rd.logSumExp, any: rd.any, all: rd.all,
