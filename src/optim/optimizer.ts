@@ -392,7 +392,7 @@ export abstract class Optimizer {
       return (slots[name] = {});
     };
     for (const [v, m] of this.slotMap) {
-      if (v.isDisposed) continue;
+      if (v.isDisposed || m.size === 0) continue;
       if (v.name === undefined) throw new DeeptsError(`${this.className}.getState: variable #${v.id} ${fmtShape(v.shape)} has no name; name variables (variable(t, {name})) to save optimizer state`);
       const entry = take(v.name);
       for (const [slotName, s] of m) entry[slotName] = noGrad(() => withBackend(s.backend.name, () => clone(s)));
