@@ -26,3 +26,31 @@ export * from './ops/nn.js';
 export { backward, gradients, grad, valueAndGrad, GradientTape } from './autograd/backward.js';
 export { numericalGrad, gradCheck } from './autograd/gradcheck.js';
 export type { GradCheckResult, GradCheckInput } from './autograd/gradcheck.js';
+
+// ---- layers, models and training ----
+export * as layers from './nn/layers/index.js';
+export { Layer, clearSession } from './nn/layer.js';
+export type { LayerConfig, CallOptions, LayerWeight } from './nn/layer.js';
+export { SymbolicTensor } from './nn/symbolic.js';
+export type { LayerShape } from './nn/symbolic.js';
+export { registerLayer, deserializeLayer, serializeLayer } from './nn/registry.js';
+export { losses, Loss } from './nn/losses.js';
+export { metrics, Metric } from './nn/metrics.js';
+export { initializers, Initializer } from './nn/initializers.js';
+export { regularizers } from './nn/regularizers.js';
+export { activations } from './nn/activations.js';
+export { Optimizer, SGD, RMSprop, Adam, AdamW, Adagrad, clipByValue, clipByNorm, clipByGlobalNorm, globalNorm, optimizers, schedules } from './optim/index.js';
+export { Model, Sequential, Functional, sequential, model, input } from './train/model.js';
+export type { CompileArgs, FitArgs, EvaluateArgs } from './train/trainer.js';
+export { Callback, History } from './train/callbacks-base.js';
+export type { Logs, CallbackHooks } from './train/callbacks-base.js';
+export { loadModel, saveModel, loadWeights } from './train/saving.js';
+
+// ---- data ----
+export { mnist, loadMnist } from './data/mnist.js';
+export { Dataset, toCategorical } from './data/dataset.js';
+export { parseIdx, encodeIdx } from './data/idx.js';
+export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
+import { mnist as mnistDataset } from './data/mnist.js';
+/** Built-in datasets: `datasets.mnist.load()`. */
+export const datasets = { mnist: mnistDataset };

@@ -1,0 +1,120 @@
+/** BatchNormalization (Keras 3 semantics: momentum 0.99, epsilon 1e-3, biased batch variance). */
+import { ShapeError, ValueError } from '../../core/errors.js';
+import { noGrad } from '../../core/engine.js';
+import { assign } from '../../core/assign.js';
+import { normalizeAxis } from '../../core/shape.js';
+import type { Tensor } from '../../core/tensor.js';
+import { add, mul, rsqrt, sub } from '../../ops/elementwise.js';
+import { reshape } from '../../ops/movement.js';
+import { mean, variance } from '../../ops/reduce.js';
+import { Layer, type CallOptions, type LayerConfig, type WeightInitializer, type WeightRegularizer } from '../layer.js';
+import { fmtLayerShape, type LayerShape } from '../symbolic.js';
+import { registerLayer } from '../registry.js';
+import { getInitializer, serializeInitializer, type InitializerId } from '../initializers.js';
+import { getRegularizer, serializeRegularizer, type RegularizerId } from '../regularizers.js';
+
+export interface BatchNormalizationConfig extends LayerConfig {
+  /** the feature (channel) axis; -1 for channels-last */
+  axis?: number;
+  momentum?: number;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInitializer?: InitializerId;
+  gammaInitializer?: InitializerId;
+  movingMeanInitializer?: InitializerId;
+  movingVarianceInitializer?: InitializerId;
+  betaRegularizer?: RegularizerId;
+  gammaRegularizer?: RegularizerId;
+}
+
+/**
+ * Normalizes each feature with the batch's mean and variance in training (and updates moving averages),
+ * with the moving averages in inference — and also when the layer is frozen (trainable = false), like Keras 3.
+ */
+export class BatchNormalization extends Layer {
+  readonly className = 'BatchNormalization';
+  readonly axis: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  private readonly inits: Record<'beta' | 'gamma' | 'movingMean' | 'movingVariance', WeightInitializer>;
+  private readonly betaRegularizer?: WeightRegularizer;
+  private readonly gammaRegularizer?: WeightRegularizer;
+  gamma?: Tensor;
+  beta?: Tensor;
+  movingMean?: Tensor;
+  movingVariance?: Tensor;
+  private featureAxis = -1;
+
+  constructor(config: BatchNormalizationConfig = {}) {
+    super(config);
+    this.axis = config.axis ?? -1;
+    this.momentum = config.momentum ?? 0.99;
+    this.epsilon = config.epsilon ?? 1e-3;
+    if (!(this.epsilon > 0)) throw new ValueError(`batchNormalization: epsilon must be positive, got ${this.epsilon}`);
+    this.center = config.center ?? true;
+    this.scale = config.scale ?? true;
+    this.inits = {
+      beta: getInitializer(config.betaInitializer ?? 'zeros'),
+      gamma: getInitializer(config.gammaInitializer ?? 'ones'),
+      movingMean: getInitializer(config.movingMeanInitializer ?? 'zeros'),
+      movingVariance: getInitializer(config.movingVarianceInitializer ?? 'ones'),
+    };
+    this.betaRegularizer = config.betaRegularizer ? getRegularizer(config.betaRegularizer) : undefined;
+    this.gammaRegularizer = config.gammaRegularizer ? getRegularizer(config.gammaRegularizer) : undefined;
+  }
+
+  override build(inputShape: LayerShape | LayerShape[]): void {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as LayerShape;
+    this.featureAxis = normalizeAxis(this.name, this.axis, s.length);
+    const dim = s[this.featureAxis];
+    if (dim === null) throw new ShapeError(`${this.name}: the feature axis ${this.axis} must have a known size, got ${fmtLayerShape(s)}`);
+    if (this.scale) this.gamma = this.addWeight('gamma', [dim], this.inits.gamma, { regularizer: this.gammaRegularizer });
+    if (this.center) this.beta = this.addWeight('beta', [dim], this.inits.beta, { regularizer: this.betaRegularizer });
+    this.movingMean = this.addWeight('moving_mean', [dim], this.inits.movingMean, { trainable: false });
+    this.movingVariance = this.addWeight('moving_variance', [dim], this.inits.movingVariance, { trainable: false });
+    super.build(inputShape);
+  }
+
+  call(inputs: Tensor | Tensor[], options: CallOptions): Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const axis = normalizeAxis(this.name, this.axis, x.rank);
+    const reduceAxes = x.shape.map((_, i) => i).filter((i) => i !== axis);
+    const bshape = x.shape.map((d, i) => (i === axis ? d : 1));
+    const useBatchStats = options.training === true && this.trainable;
+    let m: Tensor;
+    let v: Tensor;
+    if (useBatchStats) {
+      m = mean(x, reduceAxes);
+      v = variance(x, reduceAxes);
+      noGrad(() => {
+        assign(this.movingMean!, add(mul(this.movingMean!, this.momentum), mul(m, 1 - this.momentum)));
+        assign(this.movingVariance!, add(mul(this.movingVariance!, this.momentum), mul(v, 1 - this.momentum)));
+      });
+    } else {
+      m = this.movingMean!;
+      v = this.movingVariance!;
+    }
+    let invStd = rsqrt(add(v, this.epsilon));
+    if (this.gamma) invStd = mul(invStd, this.gamma);
+    let y = mul(sub(x, reshape(m, bshape)), reshape(invStd, bshape));
+    if (this.beta) y = add(y, reshape(this.beta, bshape));
+    return y;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale,
+      betaInitializer: serializeInitializer(this.inits.beta), gammaInitializer: serializeInitializer(this.inits.gamma),
+      movingMeanInitializer: serializeInitializer(this.inits.movingMean),
+      movingVarianceInitializer: serializeInitializer(this.inits.movingVariance),
+      betaRegularizer: this.betaRegularizer ? serializeRegularizer(this.betaRegularizer) : null,
+      gammaRegularizer: this.gammaRegularizer ? serializeRegularizer(this.gammaRegularizer) : null,
+    };
+  }
+}
+
+registerLayer('BatchNormalization', (c) => new BatchNormalization(c as BatchNormalizationConfig));

@@ -1,0 +1,224 @@
+/**
+ * model.save(dir) / loadModel(dir): `model.json` (topology + training config, JSON only: nothing from a file is
+ * ever evaluated) and `weights.safetensors` (tensor names like `dense_1/kernel`), plus `optimizer.safetensors`
+ * with the optimizer's slots so training resumes where it stopped. All files are written atomically.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DataArray, DType } from '../core/dtype.js';
+import { FormatError } from '../core/errors.js';
+import { fromData, noGrad } from '../core/engine.js';
+import { scope } from '../core/memory.js';
+import { fmtShape, shapesEqual } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { assign } from '../core/assign.js';
+import { decodeSafetensors, encodeSafetensors, int64ToInt32, type SafetensorsDType, type SafetensorsTensor } from '../io/safetensors.js';
+import { writeFilesAtomic } from '../io/atomic-write.js';
+import { deserializeLayer, serializeLayer } from '../nn/registry.js';
+import { serializeLoss, type Loss } from '../nn/losses.js';
+import { serializeMetric, Metric } from '../nn/metrics.js';
+import { serialize as serializeOptimizer } from '../optim/registry.js';
+import { Model } from './model.js';
+import type { Compiled } from './trainer.js';
+
+export const MODEL_FORMAT = 'deepts-model';
+export const MODEL_FORMAT_VERSION = 1;
+const MODEL_JSON = 'model.json';
+const WEIGHTS_FILE = 'weights.safetensors';
+const OPTIMIZER_FILE = 'optimizer.safetensors';
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
+const TO_ST: Record<DType, SafetensorsDType> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
+
+function toSafetensors(named: [string, Tensor][]): Uint8Array {
+  return encodeSafetensors(
+    named.map(([name, t]) => ({ name, dtype: TO_ST[t.dtype], shape: t.shape.slice(), data: t.dataSync() })),
+    { format: 'deepts' },
+  );
+}
+
+export interface SaveOptions {
+  /** also save the optimizer's state (default true when compiled) */
+  includeOptimizer?: boolean;
+}
+
+/** Serializable description of how the model was compiled. */
+function trainingConfigOf(model: Model): Record<string, unknown> | null {
+  const c = model.training.compiled as Compiled | undefined;
+  if (!c) return null;
+  return {
+    optimizer: serializeOptimizer(c.optimizer),
+    loss: c.outputs.map((o) => serializeLoss(o.loss as Loss)),
+    lossWeights: c.outputs.map((o) => o.weight),
+    metrics: c.outputs.map((o) => o.metricIds.map((m) => (m instanceof Metric ? serializeMetric(m) : typeof m === 'string' ? m : null)).filter((m) => m !== null)),
+    outputNames: c.outputs.map((o) => o.name),
+  };
+}
+
+export async function saveModel(model: Model, dir: string, options: SaveOptions = {}): Promise<void> {
+  if (!model.built) throw new FormatError(dir, `model ${model.name} is not built: call it on data (or give an inputShape) before saving`);
+  const files: Record<string, Uint8Array | string> = {};
+  const weights = model.weights;
+  const names = weights.map((w) => w.name ?? `weight_${w.id}`);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new FormatError(join(dir, WEIGHTS_FILE), `two weights are named "${dup}"; layer names in a model must be unique`);
+  files[WEIGHTS_FILE] = toSafetensors(weights.map((w, i) => [names[i], w]));
+  const trainingConfig = trainingConfigOf(model);
+  let optimizerInfo: Record<string, unknown> | null = null;
+  const optimizer = (model.training.compiled as Compiled | undefined)?.optimizer;
+  if (optimizer && (options.includeOptimizer ?? true)) {
+    scope(() => {
+      const state = optimizer.getState();
+      const entries: [string, Tensor][] = [];
+      for (const [v, slots] of Object.entries(state.slots)) for (const [s, t] of Object.entries(slots)) entries.push([`${v}/${s}`, t]);
+      files[OPTIMIZER_FILE] = toSafetensors(entries);
+      optimizerInfo = { iterations: state.iterations, learningRate: state.learningRate ?? null, file: OPTIMIZER_FILE };
+    });
+  }
+  const json = {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    modelConfig: serializeLayer(model),
+    trainingConfig,
+    optimizerState: optimizerInfo,
+    weights: { file: WEIGHTS_FILE, names },
+  };
+  files[MODEL_JSON] = JSON.stringify(json, null, 1);
+  await writeFilesAtomic(dir, files);
+}
+
+function readJson(file: string): Record<string, unknown> {
+  if (!existsSync(file)) throw new FormatError(file, 'file not found (is this a folder written by model.save?)');
+  const bytes = readFileSync(file);
+  if (bytes.length > MAX_JSON_BYTES) throw new FormatError(file, `model JSON is ${bytes.length} bytes, more than the ${MAX_JSON_BYTES} allowed`);
+  const text = bytes.toString('utf8');
+  let depth = 0;
+  let maxDepth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x7b || ch === 0x5b) maxDepth = Math.max(maxDepth, ++depth);
+    else if (ch === 0x7d || ch === 0x5d) depth--;
+  }
+  if (maxDepth > 200) throw new FormatError(file, `JSON nesting depth ${maxDepth} exceeds 200`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new FormatError(file, `not valid JSON: ${(e as Error).message}`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new FormatError(file, 'expected a JSON object');
+  return value as Record<string, unknown>;
+}
+
+function tensorFrom(entry: SafetensorsTensor, file: string, name: string): Tensor {
+  let data: DataArray;
+  let dtype: DType;
+  switch (entry.dtype) {
+    case 'F32': case 'F16': case 'BF16': data = entry.data as Float32Array; dtype = 'float32'; break;
+    case 'F64': data = entry.data as Float64Array; dtype = 'float64'; break;
+    case 'I32': data = entry.data as Int32Array; dtype = 'int32'; break;
+    case 'I64': data = int64ToInt32(entry.data as BigInt64Array, `${file}: ${name}`); dtype = 'int32'; break;
+    case 'BOOL': data = entry.data as Uint8Array; dtype = 'bool'; break;
+    default: {
+      const f = new Float32Array(entry.data.length);
+      f.set(entry.data as ArrayLike<number>);
+      data = f;
+      dtype = 'float32';
+    }
+  }
+  return fromData(data, entry.shape, dtype);
+}
+
+export interface LoadWeightsReport {
+  loaded: string[];
+  /** in the file but not in the model (or skipped for a shape mismatch with skipMismatch) */
+  skipped: string[];
+  /** in the model but not in the file */
+  missing: string[];
+}
+
+/**
+ * Loads weights by name from a safetensors file into `model`. Strict by default (every weight present, shapes
+ * equal); `skipMismatch` skips weights whose shape differs and `allowMissing` leaves absent weights as they are.
+ */
+export function loadWeights(model: Model, file: string, options: { skipMismatch?: boolean; allowMissing?: boolean; prefix?: string } = {}): LoadWeightsReport {
+  if (!existsSync(file)) throw new FormatError(file, 'file not found');
+  const decoded = decodeSafetensors(new Uint8Array(readFileSync(file)), file);
+  const report: LoadWeightsReport = { loaded: [], skipped: [], missing: [] };
+  const prefix = options.prefix ?? '';
+  const used = new Set<string>();
+  const plan: [Tensor, SafetensorsTensor, string][] = [];
+  for (const w of model.weights) {
+    const key = prefix + (w.name ?? '');
+    const entry = decoded.tensors.get(key);
+    if (!entry) {
+      report.missing.push(key);
+      continue;
+    }
+    used.add(key);
+    if (!shapesEqual(entry.shape, w.shape)) {
+      if (options.skipMismatch) {
+        report.skipped.push(key);
+        continue;
+      }
+      throw new FormatError(file, `weight "${key}" has shape ${fmtShape(entry.shape)} in the file but ${fmtShape(w.shape)} in the model`);
+    }
+    plan.push([w, entry, key]);
+  }
+  if (report.missing.length && !options.allowMissing) {
+    throw new FormatError(file, `missing weights: ${report.missing.join(', ')} (the file has: ${[...decoded.tensors.keys()].join(', ')})`);
+  }
+  // everything is checked before the first write, so a bad file leaves the model as it was
+  noGrad(() =>
+    scope(() => {
+      for (const [w, entry, key] of plan) {
+        assign(w, tensorFrom(entry, file, key));
+        report.loaded.push(key);
+      }
+    }),
+  );
+  for (const k of decoded.tensors.keys()) if (!used.has(k)) report.skipped.push(k);
+  return report;
+}
+
+/** Rebuilds a model saved with `model.save(dir)`: same topology, weights, compile settings and optimizer state. */
+export async function loadModel(dir: string, options: { compile?: boolean } = {}): Promise<Model> {
+  const jsonFile = join(dir, MODEL_JSON);
+  const json = readJson(jsonFile);
+  if (json.format !== MODEL_FORMAT) throw new FormatError(jsonFile, `"format" is ${JSON.stringify(json.format)}, expected "${MODEL_FORMAT}"`);
+  if (json.formatVersion !== MODEL_FORMAT_VERSION) throw new FormatError(jsonFile, `unsupported formatVersion ${JSON.stringify(json.formatVersion)} (this deepts reads ${MODEL_FORMAT_VERSION})`);
+  const layer = deserializeLayer(json.modelConfig, jsonFile);
+  if (!(layer instanceof Model)) throw new FormatError(jsonFile, `modelConfig describes a ${layer.className}, not a model`);
+  const model = layer;
+  if (!model.built) throw new FormatError(jsonFile, 'the saved model has no input shape, so its weights cannot be created');
+  loadWeights(model, join(dir, WEIGHTS_FILE));
+  const tc = json.trainingConfig as Record<string, unknown> | null | undefined;
+  if (tc && (options.compile ?? true)) {
+    const losses = tc.loss as unknown[];
+    const metrics = tc.metrics as unknown[];
+    if (!Array.isArray(losses) || !Array.isArray(metrics)) throw new FormatError(jsonFile, 'trainingConfig.loss and .metrics must be arrays');
+    model.compile({
+      optimizer: tc.optimizer as Record<string, unknown>,
+      loss: losses.length === 1 ? (losses[0] as never) : (losses as never),
+      metrics: metrics.length === 1 ? (metrics[0] as never) : Object.fromEntries(model.outputNames.map((n, i) => [n, metrics[i]])) as never,
+      lossWeights: tc.lossWeights as number[] | undefined,
+    });
+    const os = json.optimizerState as { iterations?: unknown; learningRate?: unknown; file?: unknown } | null;
+    if (os && typeof os.file === 'string') {
+      const file = join(dir, os.file === OPTIMIZER_FILE ? OPTIMIZER_FILE : OPTIMIZER_FILE);
+      const decoded = decodeSafetensors(new Uint8Array(readFileSync(file)), file);
+      const slots: Record<string, Record<string, DataArray>> = {};
+      for (const [key, entry] of decoded.tensors) {
+        const cut = key.lastIndexOf('/');
+        if (cut <= 0) throw new FormatError(file, `slot name "${key}" is not VARIABLE/SLOT`);
+        (slots[key.slice(0, cut)] ??= {})[key.slice(cut + 1)] = entry.data as DataArray;
+      }
+      model.optimizer!.setState({
+        iterations: Number(os.iterations),
+        slots,
+        learningRate: typeof os.learningRate === 'number' ? os.learningRate : undefined,
+      });
+    }
+  }
+  return model;
+}
