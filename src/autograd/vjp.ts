@@ -11,7 +11,7 @@ import {
 } from '../ops/elementwise.js';
 import { broadcastTo, cast, reshape, split, swapAxes, transpose } from '../ops/movement.js';
 import { matmul } from '../ops/linalg.js';
-import { sum } from '../ops/reduce.js';
+import { prod, sum } from '../ops/reduce.js';
 
 type Grads = (Tensor | null)[];
 /** g: gradient of the output; xs: inputs; out: the output; needs[i]: whether input i wants a gradient. */
@@ -68,7 +68,15 @@ export const vjpRules: { [P in Prim]: Vjp<P> } = {
   where: (g, [c]) => [null, where(c, g, 0), where(c, 0, g)],
 
   sum: (g, [x], _o, p) => [unreduce(g, x, p.axes)],
-  prod: (g, [x], out, p) => [div(unreduce(mul(g, out), x, p.axes), x)],
+  prod: (g, [x], out, p) => {
+    // d out / d x_i = product of the others: out / x_i, except at zeros (one zero: the product of the non-zeros there)
+    const isZero = equal(x, 0);
+    const nonZero = where(isZero, 1, x);
+    const zeros = unreduce(sum(cast(isZero, x.dtype), p.axes), x, p.axes);
+    const atZero = where(equal(zeros, 1), unreduce(prod(nonZero, p.axes), x, p.axes), 0);
+    const others = where(isZero, atZero, div(unreduce(out, x, p.axes), nonZero));
+    return [mul(unreduce(g, x, p.axes), others)];
+  },
   max: extremum(),
   min: extremum(),
   argmax: none,

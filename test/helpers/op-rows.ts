@@ -347,6 +347,16 @@ reduceRows('min', (dt, x, a, k) => dt.min(x, a, k), R.minOf, {
 });
 reduceRows('prod', (dt, x, a, k) => dt.prod(x, a, k), R.prodOf, { kind: 'nz' });
 reduceRows('prod', (dt, x, a, k) => dt.prod(x, a, k), R.prodOf, { configs: [R_CONFIGS[1]], kind: 'smallint', dtypes: ['int32'], grad: false, suffix: '[int32]' });
+// zeros: the gradient at a lone zero is the product of the others; with two zeros in a group it is 0
+reduceRows('prod', (dt, x, a, k) => dt.prod(x, a, k), R.prodOf, {
+  configs: [{ axes: -1, keepDims: false, shapes: [] }, { axes: undefined, keepDims: false, shapes: [] }],
+  suffix: ',zeros',
+  extra: (c) => [
+    { inputs: [{ shape: [3, 3], values: [0, 1.5, -2, 0.5, 0, 0, 1.25, -0.75, 2] }] },
+    { inputs: [{ shape: [4], values: [0, 0.5, 0, 3] }] },
+    ...(c.axes === undefined ? [{ inputs: [{ shape: [], values: [0] }] }] : []),
+  ],
+});
 reduceRows('variance', (dt, x, a, k) => dt.variance(x, a, k), (v) => R.varOf(v), { emptyIsNaN: true });
 reduceRows('variance', (dt, x, a, k) => dt.variance(x, a, k, 1), (v) => R.varOf(v, 1), {
   configs: [{ axes: -1, keepDims: false, shapes: [[3, 4], [5]] }, { axes: undefined, keepDims: true, shapes: [[2, 3]] }],
