@@ -1,0 +1,106 @@
+// The task ABI shared by the AssemblyScript kernels and the TypeScript runtime. This file must stay
+// valid in both languages (plain numeric constants only): runtime.ts imports it, index.ts too.
+//
+// A task is an argument block of ARG_SLOTS 32-bit slots in the shared memory: slot 0 is the task
+// opcode, the rest are kernel-specific (pointers and sizes as u32/i32, scalars as f32).
+
+export const ARG_SLOTS = 64;
+export const ARG_BYTES = 256;
+
+// Task opcodes (slot 0).
+export const T_NOOP = 0;
+export const T_GEMM = 1; // blocked SGEMM, optionally batched
+export const T_GEMM_NARROW = 2; // narrow-N SGEMM with strided C, optionally batched
+export const T_UNARY = 3;
+export const T_BINARY = 4; // same shape
+export const T_BINARY_ROW = 5; // b has length n, repeated over m rows
+export const T_BINARY_COL = 6; // b has length m, b[i] applied to row i
+export const T_BINARY_SCALAR = 7; // a op s (or s op a when reversed)
+export const T_BIAS_RELU = 8;
+export const T_REDUCE_ROWS = 9; // reduce the last axis of an m x n matrix -> m
+export const T_REDUCE_COLS = 10; // reduce the first axis of an m x n matrix -> n
+export const T_ARGMAX_ROWS = 11;
+export const T_SOFTMAX_ROWS = 12;
+export const T_LOG_SOFTMAX_ROWS = 13;
+export const T_SOFTMAX_XENT = 14;
+export const T_SOFTMAX_BWD_ROWS = 15;
+export const T_LOG_SOFTMAX_BWD_ROWS = 16;
+export const T_SGD = 17;
+export const T_RMSPROP = 18;
+export const T_ADAM = 19;
+export const T_ADAGRAD = 20;
+export const T_FILL = 21;
+export const T_COPY = 22;
+export const T_AXPY = 23; // y = alpha * x + beta * y
+export const T_TRANSPOSE = 24; // batched 2-D transpose
+export const T_CAST_I32_F32 = 25;
+
+// Unary kinds (T_UNARY slot 1). alpha/beta are op parameters where noted.
+export const U_COPY = 0;
+export const U_NEG = 1;
+export const U_ABS = 2;
+export const U_SQRT = 3;
+export const U_EXP = 4;
+export const U_LOG = 5;
+export const U_TANH = 6;
+export const U_SIGMOID = 7;
+export const U_RELU = 8;
+export const U_SQUARE = 9;
+export const U_RECIPROCAL = 10;
+export const U_RSQRT = 11;
+export const U_SOFTPLUS = 12;
+export const U_SIGN = 13;
+export const U_FLOOR = 14;
+export const U_CEIL = 15;
+export const U_ROUND = 16; // round half to even
+export const U_TRUNC = 17;
+export const U_LEAKY_RELU = 18; // x > 0 ? x : alpha * x
+export const U_ELU = 19; // x > 0 ? x : alpha * expm1(x)
+export const U_GELU_TANH = 20; // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+export const U_SILU = 21; // x * sigmoid(x)
+export const U_LOG1P = 22;
+export const U_EXPM1 = 23;
+export const U_CLIP = 24; // min(max(x, alpha), beta)
+export const U_RELU6 = 25;
+export const U_SCALE_SHIFT = 26; // alpha * x + beta
+export const U_POW_SCALAR = 27; // x^alpha (exp(alpha*log x)); exact for alpha 0.5/1/2/3/-1 via fast paths is not attempted
+export const U_HARD_SIGMOID = 28; // clip(x/6 + 0.5, 0, 1) (Keras 3)
+export const U_COUNT = 29;
+
+// Binary kinds (T_BINARY* slot 1).
+export const B_ADD = 0;
+export const B_SUB = 1;
+export const B_MUL = 2;
+export const B_DIV = 3;
+export const B_MAX = 4;
+export const B_MIN = 5;
+export const B_POW = 6; // a^b = exp(b log a) for a > 0; a == 0 -> 0 (b > 0), 1 (b == 0); a < 0 -> NaN unless b is an integer
+export const B_RELU_BWD = 7; // a = dy, b = x: dy * (x > 0)
+export const B_SIGMOID_BWD = 8; // a = dy, b = y = sigmoid(x): dy * y * (1 - y)
+export const B_TANH_BWD = 9; // a = dy, b = y = tanh(x): dy * (1 - y^2)
+export const B_SQUARED_DIFF = 10; // (a - b)^2
+export const B_GT = 11; // 1.0 / 0.0
+export const B_GE = 12;
+export const B_LT = 13;
+export const B_LE = 14;
+export const B_EQ = 15;
+export const B_NE = 16;
+export const B_COUNT = 17;
+
+// Reduction kinds (T_REDUCE_* slot 1).
+export const R_SUM = 0;
+export const R_MAX = 1;
+export const R_MIN = 2;
+export const R_SUMSQ = 3;
+
+// Flags of the optimizer tasks.
+export const SGD_NESTEROV = 1;
+export const SGD_TORCH = 2; // v = mu v + (1 - dampening) g; p -= lr (nesterov ? g + mu v : v)
+export const SGD_COUPLED_WD = 4; // g += wd p (L2), else decoupled p -= lr wd p (Keras)
+export const RMS_CENTERED = 1;
+export const RMS_EPS_OUTSIDE = 2; // torch: g / (sqrt(v) + eps); Keras: g / sqrt(v + eps)
+export const RMS_COUPLED_WD = 4;
+export const ADAM_AMSGRAD = 1;
+export const ADAM_COUPLED_WD = 2; // Adam + L2 (g += decay p); else decoupled (AdamW): p -= decay p
+export const ADAGRAD_EPS_OUTSIDE = 1;
+export const ADAGRAD_COUPLED_WD = 2;

@@ -1,0 +1,499 @@
+// deepts WebAssembly runtime: module loading, one shared WebAssembly.Memory, a JS-side allocator
+// for it, typed-array access, and a persistent worker pool that runs kernel tasks on the same memory.
+//
+// Pointers are byte offsets (numbers) into the shared memory. Nothing is allocated inside wasm.
+// All calls are synchronous; the main thread takes part in every parallel job and then waits for the
+// workers with Atomics.wait (allowed on Node's main thread).
+import * as ABI from './assembly/abi.js';
+import {
+  CTRL_LINE, CTRL_MAIN_SLEEPING, CTRL_PENDING, CTRL_SPIN, W_ERROR, W_EXIT, W_SEQ, W_SLEEPING, W_STATE,
+  workerLoopSource, type WasmHost, type WorkerHandle,
+} from './host.js';
+import { nodeHost } from './node-host.js';
+
+export type WasmVariant = 'simd' | 'relaxed';
+
+export interface WasmInitOptions {
+  /** 'auto' (default; env DEEPTS_WASM_SIMD overrides) picks relaxed when WebAssembly.validate accepts it. */
+  simd?: 'auto' | WasmVariant;
+  /** Directory holding deepts-simd.wasm / deepts-relaxed.wasm (default: search upward for build/wasm). */
+  wasmDir?: string;
+  /** Initial memory size in bytes (default 16 MiB). */
+  initialBytes?: number;
+  /** Thread count (default: env DEEPTS_NUM_THREADS, else the machine's available parallelism). */
+  threads?: number;
+}
+
+export interface WasmInfo {
+  variant: WasmVariant;
+  path: string;
+  threads: number;
+  heapBase: number;
+  memoryBytes: number;
+  mr: number;
+  nr: number;
+}
+
+/** Most threads a pool may use (argument blocks and control lines are preallocated for this many). */
+export const MAX_THREADS = 64;
+const ABI_VERSION = 1;
+const PAGE = 65536;
+const MAX_PAGES = 65536; // 4 GiB
+
+interface Exports {
+  run_task(p: number): void;
+  heap_base(): number;
+  abi_version(): number;
+  relaxed_simd(): number;
+  gemm_scratch_bytes(mc: number, kc: number, nc: number): number;
+  gemm_narrow_scratch_bytes(n: number, k: number): number;
+  gemm_mr(): number;
+  gemm_nr(): number;
+}
+
+interface State {
+  host: WasmHost;
+  variant: WasmVariant;
+  path: string;
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  exports: Exports;
+  heapBase: number;
+  ctrlPtr: number;
+  argPtr: number;
+  ctrl: Int32Array;
+  threads: number;
+  workers: (WorkerHandle | null)[]; // index = tid (0 unused: the main thread)
+  workerFailed: boolean[];
+  scratch: { ptr: number; bytes: number }[];
+}
+
+let S: State | null = null;
+let host: WasmHost = nodeHost;
+
+/** Replaces the platform host (browser support). Must be called before the first initWasm(). */
+export function setWasmHost(h: WasmHost): void {
+  if (S) throw new Error('deepts wasm: setWasmHost() must be called before the runtime is initialised');
+  host = h;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views. Shared memory never moves: a view made before a grow still covers its old range, but
+// the heap-wide views below are re-created whenever this runtime grows the memory.
+
+let buf: ArrayBuffer | SharedArrayBuffer | null = null;
+let vF32: Float32Array<ArrayBufferLike> = new Float32Array(0);
+let vI32: Int32Array<ArrayBufferLike> = new Int32Array(0);
+let vU32: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+let vU8: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+let vF64: Float64Array<ArrayBufferLike> = new Float64Array(0);
+
+function refreshViews(): void {
+  const b = S!.memory.buffer;
+  if (b === buf) return;
+  buf = b;
+  vF32 = new Float32Array(b);
+  vI32 = new Int32Array(b);
+  vU32 = new Uint32Array(b);
+  vU8 = new Uint8Array(b);
+  vF64 = new Float64Array(b);
+}
+
+/** Whole-heap views (index = byte offset >> 2 for 32-bit types, >> 3 for f64). Re-fetch after alloc(). */
+export function heapF32(): Float32Array<ArrayBufferLike> { st(); refreshViews(); return vF32; }
+export function heapI32(): Int32Array<ArrayBufferLike> { st(); refreshViews(); return vI32; }
+export function heapU32(): Uint32Array<ArrayBufferLike> { st(); refreshViews(); return vU32; }
+export function heapU8(): Uint8Array<ArrayBufferLike> { st(); refreshViews(); return vU8; }
+export function heapF64(): Float64Array<ArrayBufferLike> { st(); refreshViews(); return vF64; }
+
+/** A Float32Array view of n floats at ptr (no copy). Stays valid after memory growth. */
+export function f32View(ptr: number, n: number): Float32Array<ArrayBufferLike> {
+  return new Float32Array(st().memory.buffer, ptr, n);
+}
+/** An Int32Array view of n ints at ptr (no copy). */
+export function i32View(ptr: number, n: number): Int32Array<ArrayBufferLike> {
+  return new Int32Array(st().memory.buffer, ptr, n);
+}
+/** Copies data into the memory at ptr. */
+export function writeF32(ptr: number, data: ArrayLike<number>): void {
+  heapF32().set(data, ptr >>> 2);
+}
+export function writeI32(ptr: number, data: ArrayLike<number>): void {
+  heapI32().set(data, ptr >>> 2);
+}
+/** Copies n floats out of the memory (a fresh, unshared Float32Array). */
+export function readF32(ptr: number, n: number): Float32Array {
+  return heapF32().slice(ptr >>> 2, (ptr >>> 2) + n);
+}
+export function readI32(ptr: number, n: number): Int32Array {
+  return heapI32().slice(ptr >>> 2, (ptr >>> 2) + n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Allocator: size classes over a bump region, O(1) alloc/free (no coalescing). Blocks are
+// 64-byte aligned; class sizes are multiples of 64 up to 1 KiB, then 4 classes per power of two
+// (<= 25% rounding). Freed blocks are reused for requests of the same class. Contents of a fresh
+// allocation are unspecified (use allocZeroed).
+
+const NUM_CLASSES = 16 + 4 * 23; // up to 2^33
+const freeLists: number[][] = Array.from({ length: NUM_CLASSES }, () => []);
+const liveClass = new Map<number, number>(); // ptr -> class
+const alignedBase = new Map<number, number>(); // over-aligned ptr -> underlying block ptr
+let heapTop = 0;
+let bytesInUse = 0;
+let blocksInUse = 0;
+let bytesFree = 0;
+let peakBytesInUse = 0;
+
+function classOf(bytes: number): number {
+  if (bytes <= 1024) return Math.max(1, Math.ceil(bytes / 64)) - 1;
+  const k = 31 - Math.clz32(bytes - 1); // bytes in (2^k, 2^(k+1)], k >= 10
+  const step = 2 ** (k - 2);
+  const n = Math.ceil(bytes / step); // 5..8
+  return 16 + (k - 10) * 4 + (n - 5);
+}
+function classSize(c: number): number {
+  if (c < 16) return (c + 1) * 64;
+  const k = 10 + ((c - 16) >> 2);
+  return (((c - 16) & 3) + 5) * 2 ** (k - 2);
+}
+
+function ensureCapacity(end: number): void {
+  const mem = S!.memory;
+  const have = mem.buffer.byteLength;
+  if (end <= have) return;
+  const needPages = Math.ceil((end - have) / PAGE);
+  const curPages = have / PAGE;
+  const want = Math.min(MAX_PAGES - curPages, Math.max(needPages, Math.ceil(curPages / 2)));
+  if (needPages > MAX_PAGES - curPages) {
+    throw new RangeError(`deepts wasm: out of memory (need ${end} bytes, the limit is 4 GiB)`);
+  }
+  try {
+    mem.grow(want);
+  } catch {
+    mem.grow(needPages);
+  }
+  refreshViews();
+}
+
+/**
+ * Allocates `bytes` in the shared memory and returns the byte offset (never 0). align: power of two
+ * (default 64). A zero-byte request returns a valid, distinct 64-byte block.
+ */
+export function alloc(bytes: number, align = 64): number {
+  st();
+  if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`deepts wasm: alloc(${bytes})`);
+  if (align > 64) {
+    if ((align & (align - 1)) !== 0) throw new RangeError(`deepts wasm: alignment ${align} is not a power of two`);
+    const base = alloc(bytes + align - 64);
+    const p = (base + align - 1) & ~(align - 1);
+    if (p !== base) {
+      alignedBase.set(p, base);
+    }
+    return p >>> 0;
+  }
+  const c = classOf(bytes);
+  const size = classSize(c);
+  let p = freeLists[c]!.pop();
+  if (p === undefined) {
+    ensureCapacity(heapTop + size);
+    p = heapTop;
+    heapTop += size;
+  } else {
+    bytesFree -= size;
+  }
+  liveClass.set(p, c);
+  bytesInUse += size;
+  blocksInUse++;
+  if (bytesInUse > peakBytesInUse) peakBytesInUse = bytesInUse;
+  return p;
+}
+
+/** alloc() + zero fill. */
+export function allocZeroed(bytes: number, align = 64): number {
+  const p = alloc(bytes, align);
+  heapU8().fill(0, p, p + bytes);
+  return p;
+}
+
+/** Allocates and fills n float32 values. */
+export function allocF32(data: ArrayLike<number>): number {
+  const p = alloc(data.length * 4);
+  writeF32(p, data);
+  return p;
+}
+
+/** Returns a block to its size class. Freeing an unknown pointer throws. free(0) is a no-op. */
+export function free(ptr: number): void {
+  if (ptr === 0) return;
+  const base = alignedBase.get(ptr);
+  if (base !== undefined) {
+    alignedBase.delete(ptr);
+    ptr = base;
+  }
+  const c = liveClass.get(ptr);
+  if (c === undefined) throw new Error(`deepts wasm: free(${ptr}): not an allocated block (double free?)`);
+  liveClass.delete(ptr);
+  const size = classSize(c);
+  freeLists[c]!.push(ptr);
+  bytesInUse -= size;
+  bytesFree += size;
+  blocksInUse--;
+}
+
+/** Usable size of an allocated block (its class size). */
+export function blockSize(ptr: number): number {
+  const c = liveClass.get(alignedBase.get(ptr) ?? ptr);
+  if (c === undefined) throw new Error(`deepts wasm: blockSize(${ptr}): not an allocated block`);
+  return classSize(c);
+}
+
+export interface MemoryStats {
+  /** bytes in live blocks (class-rounded) */
+  bytesInUse: number;
+  blocksInUse: number;
+  peakBytesInUse: number;
+  /** bytes sitting in free lists, reusable by same-class requests */
+  bytesFree: number;
+  /** end of the bump region */
+  heapTop: number;
+  /** current size of the WebAssembly.Memory */
+  memoryBytes: number;
+}
+
+export function memoryStats(): MemoryStats {
+  const s = st();
+  return {
+    bytesInUse, blocksInUse, peakBytesInUse, bytesFree, heapTop, memoryBytes: s.memory.buffer.byteLength,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Initialisation
+
+function chooseVariant(opt: 'auto' | WasmVariant | undefined, dir?: string): { variant: WasmVariant; bytes: Uint8Array; path: string } {
+  const env = host.env('DEEPTS_WASM_SIMD');
+  const want = opt ?? (env === 'simd' || env === 'relaxed' ? env : 'auto');
+  if (want !== 'simd') {
+    try {
+      const r = host.readWasm('deepts-relaxed.wasm', dir);
+      if (WebAssembly.validate(r.bytes as BufferSource)) return { variant: 'relaxed', ...r };
+      if (want === 'relaxed') {
+        throw new Error('deepts wasm: this engine does not accept relaxed SIMD (Node 20: run with --experimental-wasm-relaxed-simd)');
+      }
+    } catch (e) {
+      if (want === 'relaxed') throw e;
+    }
+  }
+  const r = host.readWasm('deepts-simd.wasm', dir);
+  if (!WebAssembly.validate(r.bytes as BufferSource)) throw new Error('deepts wasm: this engine does not support WebAssembly SIMD');
+  return { variant: 'simd', ...r };
+}
+
+/**
+ * Loads and instantiates the kernels (synchronously) and creates the shared memory. Idempotent:
+ * later calls return the current info (and apply `threads` if given).
+ */
+export function initWasm(opts: WasmInitOptions = {}): WasmInfo {
+  if (!S) {
+    const { variant, bytes, path } = chooseVariant(opts.simd, opts.wasmDir);
+    const module = new WebAssembly.Module(bytes as BufferSource);
+    const initialBytes = opts.initialBytes ?? 16 << 20;
+    const memory = new WebAssembly.Memory({
+      initial: Math.max(1, Math.ceil(initialBytes / PAGE)),
+      maximum: MAX_PAGES,
+      shared: true,
+    });
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    const exports = instance.exports as unknown as Exports;
+    if (exports.abi_version() !== ABI_VERSION) {
+      throw new Error(`deepts wasm: ${path} has ABI ${exports.abi_version()}, expected ${ABI_VERSION}; rebuild with npm run build:wasm`);
+    }
+    const heapBase = exports.heap_base();
+    S = {
+      host, variant, path, module, memory, exports, heapBase, ctrlPtr: 0, argPtr: 0, ctrl: new Int32Array(0),
+      threads: 1, workers: [], workerFailed: [], scratch: [],
+    };
+    buf = null;
+    refreshViews();
+    // Everything below heap_base (the module's static area; empty today) and the first 1 KiB
+    // (so that no valid pointer is 0 or near it) is never handed out.
+    heapTop = Math.max(1024, (heapBase + 63) & ~63);
+    S.ctrlPtr = alloc(MAX_THREADS * CTRL_LINE * 4);
+    S.argPtr = alloc(MAX_THREADS * ABI.ARG_BYTES);
+    heapU8().fill(0, S.ctrlPtr, S.ctrlPtr + MAX_THREADS * CTRL_LINE * 4);
+    S.ctrl = new Int32Array(memory.buffer, S.ctrlPtr, MAX_THREADS * CTRL_LINE);
+    Atomics.store(S.ctrl, CTRL_SPIN, spinIterations);
+    const envThreads = Number(host.env('DEEPTS_NUM_THREADS'));
+    setNumThreads(opts.threads ?? (envThreads > 0 ? envThreads : host.defaultThreads()));
+  } else if (opts.threads !== undefined) {
+    setNumThreads(opts.threads);
+  }
+  return wasmInfo();
+}
+
+function st(): State {
+  return S ?? (initWasm(), S!);
+}
+
+export function wasmInfo(): WasmInfo {
+  const s = st();
+  return {
+    variant: s.variant, path: s.path, threads: s.threads, heapBase: s.heapBase,
+    memoryBytes: s.memory.buffer.byteLength, mr: s.exports.gemm_mr(), nr: s.exports.gemm_nr(),
+  };
+}
+
+export function isWasmInitialized(): boolean {
+  return S !== null;
+}
+
+/** The raw wasm exports (run_task etc.) and memory, for tests and advanced use. */
+export function wasmInternals(): { exports: Exports; memory: WebAssembly.Memory; module: WebAssembly.Module } {
+  const s = st();
+  return { exports: s.exports, memory: s.memory, module: s.module };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Thread pool
+
+let spinIterations = 20000;
+
+/** Sets how many threads kernels may use (main thread included), 1..MAX_THREADS. */
+export function setNumThreads(n: number): void {
+  const s = st();
+  n = Math.max(1, Math.min(MAX_THREADS, Math.floor(n) || 1));
+  // Stop workers beyond the new count (tids must stay contiguous).
+  for (let t = n; t < s.workers.length; t++) stopWorker(t);
+  s.workers.length = Math.min(s.workers.length, n);
+  s.threads = n;
+}
+
+export function getNumThreads(): number {
+  return st().threads;
+}
+
+/** Spin iterations (each an Atomics.load, a few ns) a worker polls before sleeping in Atomics.wait. */
+export function setSpinIterations(n: number): void {
+  spinIterations = Math.max(0, Math.floor(n));
+  if (S) Atomics.store(S.ctrl, CTRL_SPIN, spinIterations);
+}
+
+function stopWorker(t: number): void {
+  const s = S!;
+  const w = s.workers[t];
+  if (!w) return;
+  const base = CTRL_LINE * t;
+  Atomics.store(s.ctrl, base + W_EXIT, 1);
+  Atomics.add(s.ctrl, base + W_SEQ, 1);
+  Atomics.notify(s.ctrl, base + W_SEQ);
+  w.terminate();
+  s.workers[t] = null;
+}
+
+/** Stops all workers (they are restarted on demand). */
+export function shutdownPool(): void {
+  if (!S) return;
+  for (let t = 1; t < S.workers.length; t++) stopWorker(t);
+  S.workers.length = 0;
+}
+
+function ensureWorkers(n: number): void {
+  const s = S!;
+  for (let t = 1; t < n; t++) {
+    if (s.workers[t]) continue;
+    const base = CTRL_LINE * t;
+    for (let i = 0; i < CTRL_LINE; i++) Atomics.store(s.ctrl, base + i, 0);
+    s.workerFailed[t] = false;
+    const tid = t;
+    s.workers[t] = s.host.spawnWorker(workerLoopSource(), {
+      module: s.module, memory: s.memory, ctrlPtr: s.ctrlPtr, argPtr: s.argPtr, argBytes: ABI.ARG_BYTES, tid,
+    }, () => {
+      s.workerFailed[tid] = true;
+    });
+  }
+}
+
+/** Byte offset of thread t's argument block. */
+export function argBlock(t: number): number {
+  return st().argPtr + t * ABI.ARG_BYTES;
+}
+
+/**
+ * Runs the tasks already written to argument blocks 0..n-1: block 0 on this thread, block t on
+ * worker t, and returns when all are done. Throws if a kernel trapped.
+ */
+export function runTasks(n: number): void {
+  const s = st();
+  if (n <= 1) {
+    s.exports.run_task(s.argPtr);
+    return;
+  }
+  if (n > s.threads) throw new Error(`deepts wasm: runTasks(${n}) with ${s.threads} threads`);
+  ensureWorkers(n);
+  const ctrl = s.ctrl;
+  Atomics.store(ctrl, CTRL_PENDING, n - 1);
+  for (let t = 1; t < n; t++) {
+    const base = CTRL_LINE * t;
+    Atomics.add(ctrl, base + W_SEQ, 1);
+    if (Atomics.load(ctrl, base + W_SLEEPING) !== 0) Atomics.notify(ctrl, base + W_SEQ, 1);
+  }
+  let mainErr: unknown = null;
+  try {
+    s.exports.run_task(s.argPtr);
+  } catch (e) {
+    mainErr = e;
+  }
+  // Wait: spin briefly, then sleep.
+  let spins = 0;
+  while (Atomics.load(ctrl, CTRL_PENDING) !== 0 && spins < spinIterations) spins++;
+  if (Atomics.load(ctrl, CTRL_PENDING) !== 0) {
+    const t0 = Date.now();
+    for (;;) {
+      Atomics.store(ctrl, CTRL_MAIN_SLEEPING, 1);
+      const v = Atomics.load(ctrl, CTRL_PENDING);
+      if (v === 0) break;
+      Atomics.wait(ctrl, CTRL_PENDING, v, 200);
+      if (Atomics.load(ctrl, CTRL_PENDING) === 0) break;
+      // Health checks while waiting (a worker that never started, or died).
+      for (let t = 1; t < n; t++) {
+        const state = Atomics.load(ctrl, CTRL_LINE * t + W_STATE);
+        if (s.workerFailed[t] || (state === 0 && Date.now() - t0 > 30000)) {
+          Atomics.store(ctrl, CTRL_MAIN_SLEEPING, 0);
+          const why = s.workerFailed[t] ? 'failed' : 'did not start within 30 s';
+          shutdownPool(); // the next parallel call starts fresh workers
+          throw new Error(`deepts wasm: worker ${t} ${why}`);
+        }
+      }
+    }
+    Atomics.store(ctrl, CTRL_MAIN_SLEEPING, 0);
+  }
+  if (mainErr) throw mainErr;
+  for (let t = 1; t < n; t++) {
+    const base = CTRL_LINE * t;
+    const err = Atomics.load(ctrl, base + W_ERROR);
+    if (err !== 0) {
+      Atomics.store(ctrl, base + W_ERROR, 0);
+      throw new Error(err === 2 ? `deepts wasm: worker ${t} could not instantiate the module` : `deepts wasm: kernel trapped in worker ${t}`);
+    }
+  }
+}
+
+/** Per-thread scratch area of at least `bytes` (kept and reused across calls). */
+export function threadScratch(t: number, bytes: number): number {
+  const s = st();
+  const cur = s.scratch[t];
+  if (cur && cur.bytes >= bytes) return cur.ptr;
+  if (cur) free(cur.ptr);
+  const size = Math.max(bytes, cur ? cur.bytes * 1.5 : 0);
+  const ptr = alloc(size);
+  s.scratch[t] = { ptr, bytes: size };
+  return ptr;
+}
+
+/** Releases all per-thread scratch areas (they are re-created on demand). */
+export function releaseScratch(): void {
+  const s = st();
+  for (const sc of s.scratch) if (sc) free(sc.ptr);
+  s.scratch = [];
+}
