@@ -12,6 +12,7 @@ import {
 import { broadcastTo, cast, reshape, split, swapAxes, transpose } from '../ops/movement.js';
 import { matmul } from '../ops/linalg.js';
 import { prod, sum } from '../ops/reduce.js';
+import { onesLike } from '../ops/create.js';
 
 type Grads = (Tensor | null)[];
 /** g: gradient of the output; xs: inputs; out: the output; needs[i]: whether input i wants a gradient. */
@@ -45,7 +46,7 @@ export const vjpRules: { [P in Prim]: Vjp<P> } = {
   cos: (g, [x]) => [neg(mul(g, sin(x)))],
   tanh: (g, _xs, out) => [mul(g, sub(1, square(out)))],
   sigmoid: (g, _xs, out) => [mul(g, mul(out, sub(1, out)))],
-  relu: (g, [x]) => [where(greater(x, 0), g, 0)],
+  relu: (g, [x]) => [run('reluGrad', [x, g], {})],
   erf: (g, [x]) => [mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)))],
   floor: none,
   ceil: none,
@@ -101,4 +102,16 @@ export const vjpRules: { [P in Prim]: Vjp<P> } = {
   scatterAdd: (g, [, idx], _o, p) => [run('gather', [g, idx], { axis: p.axis }), null],
   cast: (g, [x]) => [isFloat(x.dtype) ? cast(g, x.dtype) : null],
   copy: (g) => [g],
+
+  reluGrad: (gg, [x]) => [null, run('reluGrad', [x, gg], {})],
+  softmax: (g, _xs, y) => [mul(y, sub(g, sum(mul(g, y), -1, true)))],
+  sparseSoftmaxCrossEntropy: (g, [logits, labels]) => [run('sparseSoftmaxCrossEntropyGrad', [logits, labels, g], {}), null],
+  sparseSoftmaxCrossEntropyGrad: (u, [logits, labels, g], _o, _p, needs) => {
+    // out = (s - onehot) * g[:, None], s = softmax(logits)
+    const s = run('softmax', [logits], {});
+    const gCol = reshape(g, [g.shape[0], 1]);
+    const dLogits = needs[0] ? mul(gCol, mul(s, sub(u, sum(mul(s, u), -1, true)))) : null;
+    const dG = needs[2] ? sum(mul(run('sparseSoftmaxCrossEntropyGrad', [logits, labels, onesLike(g)], {}), u), -1) : null;
+    return [dLogits, null, dG];
+  },
 };

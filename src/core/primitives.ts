@@ -55,7 +55,19 @@ export interface OtherParams {
   copy: None;
 }
 
-export interface PrimParams extends UnaryParams, BinaryParams, CompareParams, ReduceParams, ViewParams, OtherParams {}
+/** Fused primitives: each replaces a chain of simple ones on a hot path (checked against that chain in tests). */
+export interface FusedParams {
+  /** ReLU's backward pass: g where x > 0, else 0. Inputs (x, g). */
+  reluGrad: None;
+  /** softmax along the last axis */
+  softmax: None;
+  /** per-sample -log(softmax(logits)[label]); logits [B,C] float, labels int32 [B] → [B] */
+  sparseSoftmaxCrossEntropy: None;
+  /** its gradient (softmax(logits) - onehot(labels)) * g[:, None]; inputs (logits, labels, g) → [B,C] */
+  sparseSoftmaxCrossEntropyGrad: None;
+}
+
+export interface PrimParams extends UnaryParams, BinaryParams, CompareParams, ReduceParams, ViewParams, OtherParams, FusedParams {}
 export type Prim = keyof PrimParams;
 export type ViewPrim = keyof ViewParams;
 export type KernelPrim = Exclude<Prim, ViewPrim>;
@@ -256,8 +268,47 @@ export const rules: { [P in Prim]: Rule<P> } = {
     },
   },
   cast: { arity: 1, infer: ([x], p) => ({ shape: x.shape.slice(), dtype: p.dtype }) },
+  reluGrad: {
+    arity: 2,
+    infer: ([x, g]) => {
+      sameShapeAndDType('reluGrad', x, g);
+      return { shape: x.shape.slice(), dtype: x.dtype };
+    },
+  },
+  softmax: {
+    arity: 1,
+    infer: ([x]) => {
+      if (!isFloat(x.dtype)) throw new DTypeError(`softmax: needs a float tensor, got ${x.dtype}`);
+      if (x.shape.length === 0) throw new ShapeError('softmax: needs at least one axis');
+      return { shape: x.shape.slice(), dtype: x.dtype };
+    },
+  },
+  sparseSoftmaxCrossEntropy: {
+    arity: 2,
+    infer: ([logits, labels]) => {
+      checkLogitsAndLabels('sparseSoftmaxCrossEntropy', logits, labels);
+      return { shape: [logits.shape[0]], dtype: logits.dtype };
+    },
+  },
+  sparseSoftmaxCrossEntropyGrad: {
+    arity: 3,
+    infer: ([logits, labels, g]) => {
+      checkLogitsAndLabels('sparseSoftmaxCrossEntropyGrad', logits, labels);
+      if (g.shape.length !== 1 || g.shape[0] !== logits.shape[0] || g.dtype !== logits.dtype) {
+        throw new ShapeError(`sparseSoftmaxCrossEntropyGrad: gradient ${fmtShape(g.shape)} ${g.dtype} does not match logits ${fmtShape(logits.shape)} ${logits.dtype}`);
+      }
+      return { shape: logits.shape.slice(), dtype: logits.dtype };
+    },
+  },
   copy: { arity: 1, infer: ([x]) => ({ shape: x.shape.slice(), dtype: x.dtype }) },
 };
+
+function checkLogitsAndLabels(op: string, logits: Meta, labels: Meta): void {
+  if (logits.shape.length !== 2 || !isFloat(logits.dtype)) throw new ShapeError(`${op}: logits must be a float [batch, classes] tensor, got ${fmtShape(logits.shape)} ${logits.dtype}`);
+  if (labels.dtype !== 'int32' || labels.shape.length !== 1 || labels.shape[0] !== logits.shape[0]) {
+    throw new ShapeError(`${op}: labels must be int32 [${logits.shape[0]}], got ${fmtShape(labels.shape)} ${labels.dtype}`);
+  }
+}
 
 function checkSliceBounds(op: string, full: Shape, part: Shape, starts: number[], steps: number[]): void {
   if (part.length !== full.length || starts.length !== full.length || steps.length !== full.length) {

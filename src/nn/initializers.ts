@@ -267,7 +267,7 @@ export class VarianceScaling extends RandomInitializer {
 }
 
 /** A VarianceScaling preset: only `seed` is configurable (as in Keras). */
-function preset(className: string, scale: number, mode: FanMode, distribution: Distribution) {
+function preset(className: string, scale: number, mode: FanMode, distribution: Distribution): new (options?: { seed?: number | null }) => VarianceScaling {
   return class extends VarianceScaling {
     override readonly className = className;
     constructor(options: { seed?: number | null } = {}) {

@@ -20,7 +20,7 @@ import {
 } from '../ops/elementwise.js';
 import { broadcastTo, cast, gather, reshape, squeeze, stack, transpose, unsqueeze } from '../ops/movement.js';
 import { max, mean, min, sum } from '../ops/reduce.js';
-import { logSoftmax } from '../ops/nn.js';
+import { logSoftmax, sparseSoftmaxCrossEntropy } from '../ops/nn.js';
 import { composite } from '../ops/util.js';
 import { logitsOf } from './activations.js';
 
@@ -246,13 +246,17 @@ export function sparseCategoricalCrossentropyPerSample(yTrue: TensorLike, yPred:
     throw new ShapeError(`${op}: labels ${fmtShape(toTensor(yTrue).shape)} do not match yPred ${fmtShape(x.shape)}: expected ${fmtShape(expected)} (or with a trailing 1) holding class indices; for one-hot targets use categoricalCrossentropy`);
   }
   const numClasses = x.shape[ax];
-  checkLabels(op, labels, numClasses, x.shape, ignoreClass);
   if (ax !== x.rank - 1) x = transpose(x, [...expected.map((_, i) => (i < ax ? i : i + 1)), ax]);
+  const n = sizeOf(expected);
+  if (useLogits && ignoreClass === null && labels.dtype === 'int32') {
+    // fused kernel: one pass, validates the label range itself
+    return { values: reshape(sparseSoftmaxCrossEntropy(reshape(x, [n, numClasses]), reshape(labels, [n])), expected) };
+  }
+  checkLabels(op, labels, numClasses, x.shape, ignoreClass);
   let idx = cast(labels, 'int32');
   const mask = ignoreClass === null ? undefined : notEqual(idx, ignoreClass);
   if (mask) idx = where(mask, idx, 0);
   const logp = useLogits ? logSoftmax(x, -1) : logSoftmax(log(clip(x, EPSILON, 1 - EPSILON)), -1);
-  const n = sizeOf(expected);
   const flatIdx = add(mul(arange(0, n, 1, 'int32'), numClasses), reshape(idx, [n]));
   let nll = reshape(neg(gather(reshape(logp, [n * numClasses]), flatIdx, 0)), expected);
   if (mask) nll = where(mask, nll, 0);

@@ -208,8 +208,66 @@ export function makeCpuKernels(adopt: (data: DataArray, dtype: DType) => CpuStor
     },
 
     cast: ([x], _p, out) => wrap(castArray(materialize(x), out.dtype), out),
+
+    reluGrad: ([x, g], _p, out) => {
+      const a = materialize(x);
+      const d = materialize(g);
+      const r = arrayFor(out.dtype, a.length);
+      for (let i = 0; i < a.length; i++) r[i] = a[i] > 0 ? d[i] : 0;
+      return wrap(r, out);
+    },
+    softmax: ([x], _p, out) => {
+      const a = materialize(x);
+      const n = x.shape[x.shape.length - 1];
+      const r = arrayFor(out.dtype, a.length);
+      for (let row = 0; row * n < a.length; row++) softmaxRow(a, r, row * n, n);
+      return wrap(r, out);
+    },
+    sparseSoftmaxCrossEntropy: ([x, l], _p, out) => {
+      const a = materialize(x);
+      const labels = materialize(l);
+      const [b, c] = x.shape;
+      const r = arrayFor(out.dtype, b);
+      for (let i = 0; i < b; i++) {
+        const k = checkLabel('sparseSoftmaxCrossEntropy', labels[i], c, i);
+        let m = -Infinity;
+        for (let j = 0; j < c; j++) m = Math.max(m, a[i * c + j]);
+        let s = 0;
+        for (let j = 0; j < c; j++) s += Math.exp(a[i * c + j] - m);
+        r[i] = Math.log(s) + m - a[i * c + k];
+      }
+      return wrap(r, out);
+    },
+    sparseSoftmaxCrossEntropyGrad: ([x, l, g], _p, out) => {
+      const a = materialize(x);
+      const labels = materialize(l);
+      const gs = materialize(g);
+      const [b, c] = x.shape;
+      const r = arrayFor(out.dtype, a.length);
+      for (let i = 0; i < b; i++) {
+        const k = checkLabel('sparseSoftmaxCrossEntropyGrad', labels[i], c, i);
+        softmaxRow(a, r, i * c, c);
+        r[i * c + k] -= 1;
+        for (let j = 0; j < c; j++) r[i * c + j] *= gs[i];
+      }
+      return wrap(r, out);
+    },
     copy: ([x], _p, out) => wrap(materialize(x).slice(), out),
   };
+}
+
+function softmaxRow(a: DataArray, r: DataArray, o: number, n: number): void {
+  let m = -Infinity;
+  for (let j = 0; j < n; j++) m = Math.max(m, a[o + j]);
+  if (m === -Infinity) m = 0;
+  let s = 0;
+  for (let j = 0; j < n; j++) s += Math.exp(a[o + j] - m);
+  for (let j = 0; j < n; j++) r[o + j] = Math.exp(a[o + j] - m) / s;
+}
+
+function checkLabel(op: string, k: number, classes: number, row: number): number {
+  if (!(k >= 0 && k < classes)) throw new ValueError(`${op}: label ${k} of sample ${row} is out of range for ${classes} classes; labels must be in [0, ${classes - 1}]`);
+  return k;
 }
 
 function iota(n: number): Int32Array {
