@@ -33,8 +33,8 @@ export function swapAxes(x: Tensor, a = -2, b = -1): Tensor {
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   if (shapesEqual(x.shape, shape)) return x;
   if (shape.length < x.rank) throw new ShapeError(`broadcastTo: cannot broadcast ${fmtShape(x.shape)} to lower rank ${fmtShape(shape)}`);
-  const lifted = shape.length > x.rank ? reshape(x, [...Array(shape.length - x.rank).fill(1), ...x.shape]) : x;
-  return run('expand', [lifted], { shape: shape.slice() });
+  if (shape.length === x.rank) return run('expand', [x], { shape: shape.slice() });
+  return composite([x], () => run('expand', [reshape(x, [...Array(shape.length - x.rank).fill(1), ...x.shape])], { shape: shape.slice() }));
 }
 export const expand = broadcastTo;
 

@@ -475,6 +475,28 @@ for (const [op, lane] of [['softmax', softmaxLane], ['logSoftmax', logSoftmaxLan
   }
 }
 
+row({
+  name: 'sparseSoftmaxCrossEntropy',
+  ops: ['sparseSoftmaxCrossEntropy'],
+  fn: (dt, logits, labels) => dt.sparseSoftmaxCrossEntropy(logits, labels),
+  ref: (logits, labels) => {
+    const [b, c] = logits.shape;
+    return R.build([b], ([i]) => {
+      const lane = logits.data.slice(i * c, (i + 1) * c);
+      return R.logSumExpOf(lane) - lane[labels.data[i]];
+    });
+  },
+  samples: [
+    S([], [4, 3], { shape: [4], dtype: 'int32', values: [0, 2, 1, 2] }),
+    S([], [1, 5], { shape: [1], dtype: 'int32', values: [4] }),
+    S([], { shape: [2, 3], range: [40, 90] }, { shape: [2], dtype: 'int32', values: [1, 0] }),
+    S([], [0, 3], { shape: [0], dtype: 'int32', values: [] }),
+  ],
+  grad: true,
+  // logSumExp(x) - x[label] cancels: float32 keeps ~1 ulp of |x| (large-value sample)
+  tol: { float32: [1e-5, 2e-5] },
+});
+
 // ================================================================ movement
 
 row({
@@ -500,6 +522,7 @@ row({
   ref: (x) => R.nd([], x.data),
   samples: [S([], []), S([], [1])],
   grad: true,
+  composed: true,
 });
 row({
   name: 'transpose',
@@ -516,6 +539,7 @@ row({
   ref: (x) => R.transpose(x, [1, 2, 0]),
   samples: [S([], [2, 3, 4]), S([], [2, 0, 3])],
   grad: true,
+  composed: true,
 });
 row({
   name: 'swapAxes',
@@ -839,6 +863,35 @@ row({
   },
   samples: [S(['nz', 'nz', 'nz'], [3, 4], [4, 5], [5])],
   grad: true,
+  composed: true,
+});
+
+// one tensor feeding several inputs of an op: the gradient contributions must add up
+row({
+  name: 'matmul(x, x)',
+  ops: ['matmul'],
+  fn: (dt, x) => dt.matmul(x, x),
+  ref: (x) => R.matmul(x, x),
+  samples: [S([], [3, 3]), S([], [2, 2, 2])],
+  grad: true,
+});
+row({
+  name: 'x / transpose(x)',
+  ops: ['div', 'transpose'],
+  fn: (_dt, x) => x.div(x.transpose()),
+  ref: (x) => R.zip2(x, R.transpose(x), (a, b) => a / b),
+  samples: [S(['nz'], [3, 3])],
+  grad: true,
+  composed: true,
+});
+row({
+  name: 'concat([x, x, x[::-1]])',
+  ops: ['concat', 'slice'],
+  fn: (dt, x) => dt.concat([x, x, x.slice([{ step: -1 }])], -1),
+  ref: (x) => R.concat([x, x, R.slice(x, [{ step: -1 }])], -1),
+  samples: [S([], [3, 2])],
+  grad: true,
+  composed: true,
 });
 
 export const opTable: OpRow[] = rows;
