@@ -136,9 +136,12 @@ import { madd, nmadd, splat } from "./simd";
   const odd = i32x4.eq(v128.and(bi, i32x4.splat(1)), i32x4.splat(1));
   // For |b| >= 2^24 every float is an even integer; trunc_sat clamps, so mask odd there.
   const oddOk = v128.and(odd, f32x4.lt(f32x4.abs(b), splat(16777216.0)));
-  const negR = v128.bitselect(f32x4.neg(r), r, oddOk);
-  const negBase = f32x4.lt(a, splat(0));
-  r = v128.bitselect(v128.bitselect(negR, splat(NaN), bInt), r, negBase);
+  // Sign bit set (negative, -0, -inf) and an odd integer exponent: negate.
+  const signBit = i32x4.lt_s(a, i32x4.splat(0));
+  r = v128.bitselect(f32x4.neg(r), r, v128.and(signBit, oddOk));
+  // Finite negative base with a non-integer exponent: NaN.
+  const negFinite = v128.and(f32x4.lt(a, splat(0)), f32x4.gt(a, splat(-INF)));
+  r = v128.bitselect(splat(NaN), r, v128.andnot(negFinite, bInt));
   // x^0 = 1 for every x (NaN included).
   r = v128.bitselect(splat(1.0), r, f32x4.eq(b, splat(0)));
   return r;

@@ -7,9 +7,9 @@ import { loadPartial, storePartial } from "./elementwise";
 // @ts-ignore: decorator
 @inline const INF: f32 = Infinity;
 
-/** Writes exp(x - mx) to y (may alias x) and returns the sum. */
+/** Returns sum_j exp(x[j] - mx); when store, also writes exp(x - mx) to y (may alias x). */
 // @ts-ignore: decorator
-@inline function expShiftSum(x: usize, y: usize, n: i32, mx: f32): f32 {
+@inline function expShiftSum(x: usize, y: usize, n: i32, mx: f32, store: bool): f32 {
   const vm = f32x4.splat(mx);
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
   let j = 0;
@@ -17,46 +17,31 @@ import { loadPartial, storePartial } from "./elementwise";
     const o = <usize>j * 4;
     const e0 = vexp(f32x4.sub(v128.load(x + o), vm));
     const e1 = vexp(f32x4.sub(v128.load(x + o, 16), vm));
-    v128.store(y + o, e0);
-    v128.store(y + o, e1, 16);
+    if (store) {
+      v128.store(y + o, e0);
+      v128.store(y + o, e1, 16);
+    }
     s0 = f32x4.add(s0, e0);
     s1 = f32x4.add(s1, e1);
   }
   for (; j + 4 <= n; j += 4) {
     const o = <usize>j * 4;
     const e0 = vexp(f32x4.sub(v128.load(x + o), vm));
-    v128.store(y + o, e0);
+    if (store) v128.store(y + o, e0);
     s0 = f32x4.add(s0, e0);
   }
   if (j < n) {
     const o = <usize>j * 4;
     const cnt = n - j;
     let e = vexp(f32x4.sub(loadPartial(x + o, cnt), vm));
-    storePartial(y + o, e, cnt);
+    if (store) storePartial(y + o, e, cnt);
     // zero the unused lanes before summing
-    if (cnt == 1) e = f32x4.replace_lane(f32x4.splat(0), 0, f32x4.extract_lane(e, 0));
+    if (cnt == 1) e = v128.and(e, i32x4(-1, 0, 0, 0));
     else if (cnt == 2) e = v128.and(e, i32x4(-1, -1, 0, 0));
     else e = v128.and(e, i32x4(-1, -1, -1, 0));
     s1 = f32x4.add(s1, e);
   }
   return hsum(f32x4.add(s0, s1));
-}
-
-/** Sum of exp(x - mx), nothing stored. */
-// @ts-ignore: decorator
-@inline function expShiftSumOnly(x: usize, n: i32, mx: f32): f32 {
-  const vm = f32x4.splat(mx);
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-  let j = 0;
-  for (; j + 8 <= n; j += 8) {
-    const o = <usize>j * 4;
-    s0 = f32x4.add(s0, vexp(f32x4.sub(v128.load(x + o), vm)));
-    s1 = f32x4.add(s1, vexp(f32x4.sub(v128.load(x + o, 16), vm)));
-  }
-  for (; j + 4 <= n; j += 4) s0 = f32x4.add(s0, vexp(f32x4.sub(v128.load(x + <usize>j * 4), vm)));
-  let s = hsum(f32x4.add(s0, s1));
-  for (; j < n; j++) s += f32x4.extract_lane(vexp(f32x4.splat(load<f32>(x + <usize>j * 4) - mx)), 0);
-  return s;
 }
 
 // @ts-ignore: decorator
@@ -78,7 +63,7 @@ export function softmax_rows(x: usize, y: usize, m: i32, n: i32): void {
   for (let i = 0; i < m; i++) {
     const o = <usize>i * <usize>n * 4;
     const mx = safeMax(x + o, n);
-    const s = expShiftSum(x + o, y + o, n, mx);
+    const s = expShiftSum(x + o, y + o, n, mx, true);
     scaleRow(y + o, n, 1.0 / s);
   }
 }
@@ -87,7 +72,7 @@ export function log_softmax_rows(x: usize, y: usize, m: i32, n: i32): void {
   for (let i = 0; i < m; i++) {
     const o = <usize>i * <usize>n * 4;
     const mx = safeMax(x + o, n);
-    const lse = mx + slog(expShiftSumOnly(x + o, n, mx));
+    const lse = mx + slog(expShiftSum(x + o, 0, n, mx, false));
     const vl = f32x4.splat(lse);
     const xr = x + o, yr = y + o;
     let j = 0;
@@ -117,12 +102,12 @@ export function softmax_xent(logits: usize, labels: usize, dlogits: usize, m: i3
     const mx = safeMax(x, n);
     let s: f32;
     if (dlogits) {
-      s = expShiftSum(x, dlogits + o, n, mx);
+      s = expShiftSum(x, dlogits + o, n, mx, true);
       scaleRow(dlogits + o, n, scale / s);
       const q = dlogits + o + <usize>label * 4;
       store<f32>(q, load<f32>(q) - scale);
     } else {
-      s = expShiftSumOnly(x, n, mx);
+      s = expShiftSum(x, 0, n, mx, false);
     }
     total += (<f64>mx - <f64>xl) + <f64>slog(s);
   }

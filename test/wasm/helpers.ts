@@ -1,0 +1,112 @@
+// Shared helpers for the wasm kernel tests: builds the .wasm if missing, seeded random data,
+// buffer round trips and float64 reference comparisons.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { alloc, free, initWasm, readF32, writeF32, writeI32 } from '../../src/backends/wasm/runtime.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Builds build/wasm if needed (the build is incremental and quick when up to date). */
+export function ensureWasm(): void {
+  if (existsSync(path.join(root, 'build', 'wasm', 'deepts-simd.wasm')) && existsSync(path.join(root, 'build', 'wasm', 'deepts-relaxed.wasm'))) return;
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-wasm.mjs')], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('build-wasm failed');
+}
+
+ensureWasm();
+initWasm();
+
+/** Mulberry32: deterministic uniform [0, 1). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randF32(n: number, r: () => number, lo = -1, hi = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * r();
+  return a;
+}
+
+/** Tracks buffers so that a test can free everything it allocated. */
+export class Buffers {
+  private ptrs: number[] = [];
+  f32(data: ArrayLike<number> | number): number {
+    const n = typeof data === 'number' ? data : data.length;
+    const p = alloc(n * 4);
+    this.ptrs.push(p);
+    if (typeof data !== 'number') writeF32(p, data);
+    return p;
+  }
+  i32(data: ArrayLike<number>): number {
+    const p = alloc(data.length * 4);
+    this.ptrs.push(p);
+    writeI32(p, data);
+    return p;
+  }
+  /** A buffer pre-filled with NaN (catches kernels that read what they should not). */
+  nan(n: number): number {
+    return this.f32(new Float32Array(n).fill(NaN));
+  }
+  read(p: number, n: number): Float32Array {
+    return readF32(p, n);
+  }
+  freeAll(): void {
+    for (const p of this.ptrs) free(p);
+    this.ptrs = [];
+  }
+}
+
+/**
+ * Asserts |got - want| <= atol + rtol * |want| elementwise (NaN must match NaN, infinities exactly).
+ * Reports the worst element.
+ */
+export function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number, what = ''): void {
+  if (got.length !== want.length) throw new Error(`${what}: length ${got.length} != ${want.length}`);
+  let worst = -1, worstExcess = 0;
+  for (let i = 0; i < got.length; i++) {
+    const g = got[i]!, w = want[i]!;
+    if (Number.isNaN(w)) {
+      if (!Number.isNaN(g)) throw new Error(`${what}[${i}]: got ${g}, want NaN`);
+      continue;
+    }
+    if (!Number.isFinite(w)) {
+      if (g !== w) throw new Error(`${what}[${i}]: got ${g}, want ${w}`);
+      continue;
+    }
+    const excess = Math.abs(g - w) - (atol + rtol * Math.abs(w));
+    if (!(excess <= 0) && (worst < 0 || excess > worstExcess || Number.isNaN(excess))) {
+      worst = i;
+      worstExcess = Number.isNaN(excess) ? Infinity : excess;
+    }
+  }
+  if (worst >= 0) {
+    throw new Error(`${what}[${worst}]: got ${got[worst]}, want ${want[worst]} (|diff| ${Math.abs(got[worst]! - want[worst]!)}, ` +
+      `tolerance ${atol + rtol * Math.abs(want[worst]!)})`);
+  }
+}
+
+/** float64 reference GEMM: C = alpha op(A) op(B) + beta C (returns a new array). */
+export function refGemm(
+  tA: boolean, tB: boolean, M: number, N: number, K: number, alpha: number,
+  A: ArrayLike<number>, lda: number, B: ArrayLike<number>, ldb: number, beta: number, C: ArrayLike<number>, ldc: number,
+): Float64Array {
+  const out = Float64Array.from(C as ArrayLike<number>);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += (tA ? A[k * lda + i]! : A[i * lda + k]!) * (tB ? B[j * ldb + k]! : B[k * ldb + j]!);
+      const c = beta === 0 ? 0 : beta * C[i * ldc + j]!;
+      out[i * ldc + j] = (alpha === 0 ? 0 : alpha * s) + c;
+    }
+  }
+  return out;
+}
