@@ -23,6 +23,7 @@ export * from './ops/movement.js';
 export * from './ops/reduce.js';
 export * from './ops/linalg.js';
 export * from './ops/nn.js';
+export * from './ops/conv.js';
 export { backward, gradients, grad, valueAndGrad, GradientTape } from './autograd/backward.js';
 export { numericalGrad, gradCheck } from './autograd/gradcheck.js';
 export type { GradCheckResult, GradCheckInput } from './autograd/gradcheck.js';

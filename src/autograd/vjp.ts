@@ -103,6 +103,34 @@ export const vjpRules: { [P in Prim]: Vjp<P> } = {
   cast: (g, [x]) => [isFloat(x.dtype) ? cast(g, x.dtype) : null],
   copy: (g) => [g],
 
+  // convolution: each adjoint's gradient is conv2d or the other adjoint, so higher derivatives work
+  conv2d: (g, [x, w], _o, p, needs) => [
+    needs[0] ? run('conv2dBackpropInput', [g, w], { ...p, inputShape: x.shape.slice() }) : null,
+    needs[1] ? run('conv2dBackpropFilter', [x, g], { ...p, filterShape: w.shape.slice() }) : null,
+  ],
+  conv2dBackpropInput: (g, [dy, w], _o, p, needs) => {
+    const conv = { strides: p.strides, dilations: p.dilations, pads: p.pads, groups: p.groups };
+    return [
+      needs[0] ? run('conv2d', [g, w], conv) : null,
+      needs[1] ? run('conv2dBackpropFilter', [g, dy], { ...conv, filterShape: w.shape.slice() }) : null,
+    ];
+  },
+  conv2dBackpropFilter: (g, [x, dy], _o, p, needs) => {
+    const conv = { strides: p.strides, dilations: p.dilations, pads: p.pads, groups: p.groups };
+    return [
+      needs[0] ? run('conv2dBackpropInput', [dy, g], { ...conv, inputShape: x.shape.slice() }) : null,
+      needs[1] ? run('conv2d', [x, g], conv) : null,
+    ];
+  },
+  maxPool2d: (g, [x], _o, p) => {
+    const idx = run('maxPool2dArgmax', [x], p);
+    const size = x.shape.reduce((a, d) => a * d, 1);
+    return [reshape(run('scatterAdd', [g, idx], { axis: 0, size, indexRank: idx.rank }), x.shape)];
+  },
+  maxPool2dArgmax: none,
+  avgPool2d: (g, [x], _o, p) => [run('avgPool2dGrad', [g], { ...p, inputShape: x.shape.slice() })],
+  avgPool2dGrad: (g, _xs, _o, p) => [run('avgPool2d', [g], { poolSize: p.poolSize, strides: p.strides, pads: p.pads })],
+
   reluGrad: (gg, [x]) => [null, run('reluGrad', [x, gg], {})],
   softmax: (g, _xs, y) => [mul(y, sub(g, sum(mul(g, y), -1, true)))],
   sparseSoftmaxCrossEntropy: (g, [logits, labels]) => [run('sparseSoftmaxCrossEntropyGrad', [logits, labels, g], {}), null],

@@ -67,7 +67,7 @@ export interface FusedParams {
   sparseSoftmaxCrossEntropyGrad: None;
 }
 
-export interface PrimParams extends UnaryParams, BinaryParams, CompareParams, ReduceParams, ViewParams, OtherParams, FusedParams {}
+export interface PrimParams extends UnaryParams, BinaryParams, CompareParams, ReduceParams, ViewParams, OtherParams, FusedParams, ConvParams {}
 export type Prim = keyof PrimParams;
 export type ViewPrim = keyof ViewParams;
 export type KernelPrim = Exclude<Prim, ViewPrim>;
@@ -301,6 +301,34 @@ export const rules: { [P in Prim]: Rule<P> } = {
     },
   },
   copy: { arity: 1, infer: ([x]) => ({ shape: x.shape.slice(), dtype: x.dtype }) },
+  conv2d: { arity: 2, infer: ([x, w], p) => ({ shape: conv2dOutShape('conv2d', x, w, p), dtype: x.dtype }) },
+  conv2dBackpropInput: {
+    arity: 2,
+    infer: ([dy, w], p) => {
+      const x = { shape: p.inputShape, dtype: dy.dtype };
+      checkAdjoint('conv2dBackpropInput', conv2dOutShape('conv2dBackpropInput', x, w, p), dy.shape, p.inputShape);
+      return { shape: p.inputShape.slice(), dtype: dy.dtype };
+    },
+  },
+  conv2dBackpropFilter: {
+    arity: 2,
+    infer: ([x, dy], p) => {
+      const w = { shape: p.filterShape, dtype: dy.dtype };
+      checkAdjoint('conv2dBackpropFilter', conv2dOutShape('conv2dBackpropFilter', x, w, p), dy.shape, p.filterShape);
+      return { shape: p.filterShape.slice(), dtype: dy.dtype };
+    },
+  },
+  maxPool2d: { arity: 1, infer: ([x], p) => ({ shape: pool2dOutShape('maxPool2d', x, p), dtype: x.dtype }) },
+  maxPool2dArgmax: { arity: 1, infer: ([x], p) => ({ shape: pool2dOutShape('maxPool2dArgmax', x, p), dtype: 'int32' }) },
+  avgPool2d: { arity: 1, infer: ([x], p) => ({ shape: pool2dOutShape('avgPool2d', x, p), dtype: x.dtype }) },
+  avgPool2dGrad: {
+    arity: 1,
+    infer: ([dy], p) => {
+      const x = { shape: p.inputShape, dtype: dy.dtype };
+      checkAdjoint('avgPool2dGrad', pool2dOutShape('avgPool2dGrad', x, p), dy.shape, p.inputShape);
+      return { shape: p.inputShape.slice(), dtype: dy.dtype };
+    },
+  },
 };
 
 function checkLogitsAndLabels(op: string, logits: Meta, labels: Meta): void {
@@ -320,5 +348,99 @@ function checkSliceBounds(op: string, full: Shape, part: Shape, starts: number[]
     if (steps[i] === 0 || starts[i] < 0 || starts[i] >= full[i] || last < 0 || last >= full[i]) {
       throw new ShapeError(`${op}: slice of ${part[i]} elements from ${starts[i]} by ${steps[i]} is outside axis ${i} of ${fmtShape(full)}`);
     }
+  }
+}
+
+// ---- CONV-PRIMITIVES: convolution and pooling (fused primitives) ----
+
+/**
+ * Layout: input NHWC, kernel HWIO [kh, kw, cin/groups, cout], output NHWC. `pads` = [top, bottom, left, right]
+ * are explicit (ops/conv.ts computes 'same' like TensorFlow); bottom/right may be negative (that crops; used by
+ * transposed convolutions with outputPadding). Per spatial axis the output has
+ * floor((in + padBefore + padAfter - ((k - 1) * dilation + 1)) / stride) + 1 elements.
+ */
+export interface ConvParams {
+  /** y = x (*) w, the cross-correlation of deep learning */
+  conv2d: Conv2DParams;
+  /** The adjoint of conv2d in x: inputs [dy, w] -> dx of `inputShape` (also the transposed convolution). */
+  conv2dBackpropInput: Conv2DParams & { inputShape: number[] };
+  /** The adjoint of conv2d in w: inputs [x, dy] -> dw of `filterShape`. */
+  conv2dBackpropFilter: Conv2DParams & { filterShape: number[] };
+  /** Max over each window; padded positions never win. */
+  maxPool2d: Pool2DParams;
+  /**
+   * int32 row-major index into the whole input of the first maximum of each window (maxPool2d's output shape).
+   * The max-pool gradient is scatterAdd of dy at these indices, so its own gradient is a gather.
+   */
+  maxPool2dArgmax: Pool2DParams;
+  /** Mean over each window, counting only positions inside the input (TensorFlow's rule for padding). */
+  avgPool2d: Pool2DParams;
+  /** The adjoint of avgPool2d: inputs [dy] -> dx of `inputShape`. */
+  avgPool2dGrad: Pool2DParams & { inputShape: number[] };
+}
+export interface Conv2DParams {
+  strides: [number, number];
+  dilations: [number, number];
+  pads: [number, number, number, number];
+  groups: number;
+}
+export interface Pool2DParams {
+  poolSize: [number, number];
+  strides: [number, number];
+  pads: [number, number, number, number];
+}
+export type ConvPrim = keyof ConvParams;
+
+function checkWindowParams(op: string, names: string[], values: number[][]): void {
+  values.forEach((v, i) => {
+    const pads = names[i] === 'pads';
+    const ok = Array.isArray(v) && v.length === (pads ? 4 : 2) && v.every((d) => Number.isInteger(d) && (pads || d >= 1));
+    if (!ok) throw new ShapeError(`${op}: ${names[i]} must be ${pads ? '4 integers [top, bottom, left, right]' : '2 positive integers'}, got ${JSON.stringify(v)}`);
+  });
+}
+
+/** Output length of one spatial axis (window k dilated by d, stride s, pads before/after), or a ShapeError. */
+function windowOut(op: string, axis: string, size: number, k: number, s: number, d: number, before: number, after: number): number {
+  const span = (k - 1) * d + 1;
+  const padded = size + before + after;
+  if (padded < span) {
+    throw new ShapeError(`${op}: the ${axis} window ${k}${d > 1 ? ` (dilated to ${span})` : ''} is larger than the padded ${axis} ${padded} (${size} + pads ${before}, ${after})`);
+  }
+  return Math.floor((padded - span) / s) + 1;
+}
+
+function conv2dOutShape(op: string, x: Meta, w: Meta, p: Conv2DParams): number[] {
+  if (x.shape.length !== 4) throw new ShapeError(`${op}: input must be NHWC (rank 4), got ${fmtShape(x.shape)}`);
+  if (w.shape.length !== 4) throw new ShapeError(`${op}: kernel must be [kh, kw, cin/groups, cout] (rank 4), got ${fmtShape(w.shape)}`);
+  if (!isFloat(x.dtype) || x.dtype !== w.dtype) throw new DTypeError(`${op}: input and kernel must have the same float dtype, got ${x.dtype} and ${w.dtype}`);
+  checkWindowParams(op, ['strides', 'dilations', 'pads'], [p.strides, p.dilations, p.pads]);
+  const g = p.groups;
+  const [n, h, wd, c] = x.shape;
+  const [kh, kw, cig, co] = w.shape;
+  if (!Number.isInteger(g) || g < 1 || c !== cig * g || co % g !== 0) {
+    throw new ShapeError(`${op}: input ${fmtShape(x.shape)} and kernel ${fmtShape(w.shape)} do not fit ${g} group(s): the input needs kernel[2] * groups channels and kernel[3] must divide by groups`);
+  }
+  const oh = windowOut(op, 'height', h, kh, p.strides[0], p.dilations[0], p.pads[0], p.pads[1]);
+  const ow = windowOut(op, 'width', wd, kw, p.strides[1], p.dilations[1], p.pads[2], p.pads[3]);
+  return [n, oh, ow, co];
+}
+
+function pool2dOutShape(op: string, x: Meta, p: Pool2DParams): number[] {
+  if (x.shape.length !== 4) throw new ShapeError(`${op}: input must be NHWC (rank 4), got ${fmtShape(x.shape)}`);
+  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: needs a float tensor, got ${x.dtype}`);
+  checkWindowParams(op, ['poolSize', 'strides', 'pads'], [p.poolSize, p.strides, p.pads]);
+  // a window made only of padding would have no value: pads must be smaller than the window
+  if (p.pads.some((v, i) => v < 0 || v >= p.poolSize[i < 2 ? 0 : 1])) {
+    throw new ShapeError(`${op}: pads ${JSON.stringify(p.pads)} must be non-negative and smaller than the pool size ${JSON.stringify(p.poolSize)}`);
+  }
+  const [n, h, w, c] = x.shape;
+  const oh = windowOut(op, 'height', h, p.poolSize[0], p.strides[0], 1, p.pads[0], p.pads[1]);
+  const ow = windowOut(op, 'width', w, p.poolSize[1], p.strides[1], 1, p.pads[2], p.pads[3]);
+  return [n, oh, ow, c];
+}
+
+function checkAdjoint(op: string, expected: number[], actual: Shape, target: readonly number[]): void {
+  if (!shapesEqual(expected, actual)) {
+    throw new ShapeError(`${op}: the gradient has shape ${fmtShape(actual)}, but the forward op maps ${fmtShape(target)} to ${fmtShape(expected)}`);
   }
 }

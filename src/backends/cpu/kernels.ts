@@ -9,6 +9,7 @@ import { ValueError } from '../../core/errors.js';
 import type { OutMeta } from '../../core/primitives.js';
 import { contiguousStrides, sizeOf } from '../../core/shape.js';
 import { materialize, permuted } from './strided.js';
+import { makeConvKernels } from './conv.js';
 import { erf, roundHalfEven, sigmoid } from './special.js';
 import type { CpuStorage } from './storage.js';
 
@@ -253,6 +254,7 @@ export function makeCpuKernels(adopt: (data: DataArray, dtype: DType) => CpuStor
       return wrap(r, out);
     },
     copy: ([x], _p, out) => wrap(materialize(x).slice(), out),
+    ...makeConvKernels(wrap),
   };
 }
 
