@@ -45,7 +45,9 @@ export { Model, Sequential, Functional, sequential, model, input } from './train
 export type { CompileArgs, FitArgs, EvaluateArgs } from './train/trainer.js';
 export { Callback, History } from './train/callbacks-base.js';
 export type { Logs, CallbackHooks } from './train/callbacks-base.js';
-export { loadModel, saveModel, loadWeights } from './train/saving.js';
+export { loadModel, saveModel, loadWeights, saveWeights } from './train/saving.js';
+export { EarlyStopping, ModelCheckpoint, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, CSVLogger, LambdaCallback, callbacks } from './train/callbacks.js';
+export type { EarlyStoppingOptions, ModelCheckpointOptions, ReduceLROnPlateauOptions, CSVLoggerOptions } from './train/callbacks.js';
 
 // ---- data ----
 export { mnist, loadMnist } from './data/mnist.js';

@@ -43,6 +43,14 @@ export abstract class Model extends Layer {
     return this.layers;
   }
 
+  /** Set to true (e.g. in a callback) to stop `fit` after the current batch, like Keras's `stop_training`. */
+  get stopTraining(): boolean {
+    return this.training.stopTraining;
+  }
+  set stopTraining(v: boolean) {
+    this.training.stopTraining = v;
+  }
+
   /** A layer by name or by index in `layers`. */
   getLayer(nameOrIndex: string | number): Layer {
     const layers = this.layers;
@@ -186,7 +194,7 @@ export class Sequential extends Model {
     let x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (this.layers.length === 0) throw new DeeptsError(`${this.name}: the model has no layers`);
     if (!this.built) this.build(shapeOf(x));
-    if (this.batchInputShape) checkInputShape(this.name, this.batchInputShape, x.shape);
+    if (this.batchInputShape) checkInputShape(`${this.name}: input of layer "${this.layers[0].name}"`, this.batchInputShape, x.shape);
     for (const l of this.layers) x = l.call(x, options) as Tensor;
     return x;
   }

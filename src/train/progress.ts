@@ -53,8 +53,12 @@ export class ProgressBar {
     return '━'.repeat(this.width);
   }
 
+  /** Steps done so far (the final line shows it when training stopped early). */
+  private done = 0;
+
   /** Called after each step with the running logs. */
   update(done: number, logs: Record<string, number>): void {
+    this.done = done;
     if (!this.interactive) return;
     const now = performance.now();
     if (done < this.total && now - this.lastDraw < 50) return;
@@ -69,8 +73,11 @@ export class ProgressBar {
   /** Final line of the epoch, with total time and time per step (and validation logs). */
   finish(logs: Record<string, number>): void {
     const elapsed = (performance.now() - this.start) / 1000;
-    const perStep = this.total > 0 ? elapsed / this.total : 0;
-    const line = `${this.total}/${this.total} ${this.interactive ? this.bar(this.total) : this.plainBar()} ${formatDuration(elapsed)} ${formatPerStep(perStep)}${formatLogs(logs)}`;
+    // a run stopped early (TerminateOnNaN, stopTraining in a batch callback) shows where it stopped: 12/469
+    const done = this.done > 0 && this.done < this.total ? this.done : this.total;
+    const perStep = done > 0 ? elapsed / done : 0;
+    const counter = done === this.total ? `${this.total}/${this.total}` : `${String(done).padStart(String(this.total).length)}/${this.total}`;
+    const line = `${counter} ${this.interactive ? this.bar(done) : this.plainBar()} ${formatDuration(elapsed)} ${formatPerStep(perStep)}${formatLogs(logs)}`;
     this.stream.write(this.interactive ? `\r${line}\x1b[K\n` : `${line}\n`);
   }
 }

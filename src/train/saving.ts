@@ -4,7 +4,8 @@
  * with the optimizer's slots so training resumes where it stopped. All files are written atomically.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { DataArray, DType } from '../core/dtype.js';
 import { FormatError } from '../core/errors.js';
 import { fromData, noGrad } from '../core/engine.js';
@@ -13,7 +14,7 @@ import { fmtShape, shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { assign } from '../core/assign.js';
 import { decodeSafetensors, encodeSafetensors, int64ToInt32, type SafetensorsDType, type SafetensorsTensor } from '../io/safetensors.js';
-import { writeFilesAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic, writeFilesAtomic } from '../io/atomic-write.js';
 import { deserializeLayer, serializeLayer } from '../nn/registry.js';
 import { serializeLoss, type Loss } from '../nn/losses.js';
 import { serializeMetric, Metric } from '../nn/metrics.js';
@@ -55,13 +56,32 @@ function trainingConfigOf(model: Model): Record<string, unknown> | null {
   };
 }
 
+/** The names weights are saved under (`dense_1/kernel`); a duplicate is a FormatError naming `file`. */
+function weightNames(model: Model, file: string): string[] {
+  const names = model.weights.map((w) => w.name ?? `weight_${w.id}`);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new FormatError(file, `two weights are named "${dup}"; layer names in a model must be unique`);
+  return names;
+}
+
+/**
+ * Writes only the weights, by name, to one safetensors file (atomically; the folder is created). The
+ * counterpart of {@link loadWeights}; `ModelCheckpoint({saveWeightsOnly: true})` uses it.
+ */
+export async function saveWeights(model: Model, file: string): Promise<void> {
+  if (!model.built) throw new FormatError(file, `model ${model.name} is not built: call it on data (or give an inputShape) before saving`);
+  const weights = model.weights;
+  const names = weightNames(model, file);
+  const bytes = toSafetensors(weights.map((w, i) => [names[i], w]));
+  await mkdir(dirname(file), { recursive: true });
+  await writeFileAtomic(file, bytes);
+}
+
 export async function saveModel(model: Model, dir: string, options: SaveOptions = {}): Promise<void> {
   if (!model.built) throw new FormatError(dir, `model ${model.name} is not built: call it on data (or give an inputShape) before saving`);
   const files: Record<string, Uint8Array | string> = {};
   const weights = model.weights;
-  const names = weights.map((w) => w.name ?? `weight_${w.id}`);
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new FormatError(join(dir, WEIGHTS_FILE), `two weights are named "${dup}"; layer names in a model must be unique`);
+  const names = weightNames(model, join(dir, WEIGHTS_FILE));
   files[WEIGHTS_FILE] = toSafetensors(weights.map((w, i) => [names[i], w]));
   const trainingConfig = trainingConfigOf(model);
   let optimizerInfo: Record<string, unknown> | null = null;

@@ -243,7 +243,8 @@ export async function fit(model: Model, x: Data, y: Data, args: FitArgs = {}): P
   const verbose = args.verbose ?? 1;
   const stream = args.stream ?? process.stdout;
   const history = new History();
-  const callbacks = new CallbackList([history, ...(args.callbacks ?? []).map(toCallback)]);
+  // History goes last (as in Keras) so it records what other callbacks add to the epoch logs (learning_rate)
+  const callbacks = new CallbackList([...(args.callbacks ?? []).map(toCallback), history]);
   for (const cb of callbacks.callbacks) {
     cb.setModel(model);
     cb.setParams({ epochs, steps, verbose });
