@@ -7,6 +7,7 @@
 import type { DType, Tensor } from '../../src/index.js';
 import type { InputSpec, Kind, OpRow, Sample } from './op-table.js';
 import * as R from './ref.js';
+import * as conv from '../../src/ops/conv.js';
 import type { Nd } from './ref.js';
 
 type Shape = number[];
@@ -865,6 +866,161 @@ row({
   grad: true,
   composed: true,
 });
+
+// ================================================================ convolution and pooling (NHWC unless said)
+
+type Pad = 'valid' | 'same' | number | [number, number] | [[number, number], [number, number]];
+/** Pads [top, bottom, left, right] of a padding spec for spatial size [h, w] (TensorFlow's 'same' rule). */
+function padsOf(padding: Pad, size: [number, number], k: [number, number], s: [number, number], d: [number, number] = [1, 1]): R.Pads4 {
+  if (padding === 'valid') return [0, 0, 0, 0];
+  if (padding === 'same') return [...R.samePadding(size[0], k[0], s[0], d[0]), ...R.samePadding(size[1], k[1], s[1], d[1])];
+  if (typeof padding === 'number') return [padding, padding, padding, padding];
+  if (typeof padding[0] === 'number') return [padding[0], padding[0], padding[1] as number, padding[1] as number];
+  const [[t, b], [l, r]] = padding as [[number, number], [number, number]];
+  return [t, b, l, r];
+}
+const hw = (x: Nd): [number, number] => [x.shape[1], x.shape[2]];
+const CONV_TOL: OpRow['tol'] = { float32: [1e-5, 1e-5] };
+
+interface ConvCase {
+  label: string;
+  strides?: [number, number];
+  dilations?: [number, number];
+  padding: Pad;
+  groups?: number;
+  shapes: [Shape, Shape][];
+}
+const CONV_CASES: ConvCase[] = [
+  { label: 'valid', padding: 'valid', shapes: [[[1, 5, 5, 2], [3, 3, 2, 3]], [[2, 4, 6, 3], [2, 3, 3, 2]], [[1, 3, 3, 1], [3, 3, 1, 1]], [[0, 4, 4, 2], [3, 3, 2, 2]]] },
+  { label: 'same, strides 2', padding: 'same', strides: [2, 2], shapes: [[[1, 6, 5, 2], [3, 3, 2, 2]], [[1, 5, 4, 1], [2, 2, 1, 2]]] },
+  { label: 'same, 2x2 kernel', padding: 'same', shapes: [[[1, 4, 5, 2], [2, 2, 2, 2]]] },
+  { label: 'dilations 2, padding 1', padding: 1, dilations: [2, 2], shapes: [[[1, 6, 6, 1], [2, 2, 1, 2]], [[1, 7, 5, 2], [3, 2, 2, 1]]] },
+  { label: 'explicit pads, strides [2,1]', padding: [[1, 0], [0, 2]], strides: [2, 1], shapes: [[[1, 5, 4, 2], [3, 3, 2, 2]]] },
+  { label: 'groups 2', padding: [1, 0], groups: 2, shapes: [[[1, 4, 4, 4], [3, 3, 2, 4]], [[2, 3, 3, 2], [1, 1, 1, 2]]] },
+];
+for (const c of CONV_CASES) {
+  const opts = { strides: c.strides, dilations: c.dilations, padding: c.padding, groups: c.groups };
+  row({
+    name: `conv2d(${c.label})`,
+    ops: ['conv2d'],
+    fn: (_dt, x, w) => conv.conv2d(x, w, opts),
+    ref: (x, w) => R.conv2d(x, w, { strides: c.strides, dilations: c.dilations, groups: c.groups, pads: padsOf(c.padding, hw(x), [w.shape[0], w.shape[1]], c.strides ?? [1, 1], c.dilations) }),
+    samples: c.shapes.map(([x, w]) => S([], x, w)),
+    grad: true,
+    tol: CONV_TOL,
+  });
+}
+row({
+  name: 'conv2d(channelsFirst, same)',
+  ops: ['conv2d'],
+  fn: (_dt, x, w) => conv.conv2d(x, w, { padding: 'same', dataFormat: 'channelsFirst' }),
+  ref: (x, w) => {
+    const t = R.nchwToNhwc(x);
+    return R.nhwcToNchw(R.conv2d(t, w, { pads: padsOf('same', hw(t), [w.shape[0], w.shape[1]], [1, 1]) }));
+  },
+  samples: [S([], [1, 2, 5, 4], [3, 3, 2, 3])],
+  grad: true,
+  tol: CONV_TOL,
+});
+
+interface TransposeCase {
+  label: string;
+  options: conv.Conv2DTransposeOptions;
+  /** the reference's crop [top, left] and output size for input spatial size [h, w] and kernel [kh, kw] */
+  geometry: (h: number, w: number, kh: number, kw: number) => { crop: [number, number]; size: [number, number] };
+  shapes: [Shape, Shape][];
+}
+const TRANSPOSE_CASES: TransposeCase[] = [
+  // Keras 'valid': length (in - 1) * stride + max(k, stride), nothing cropped
+  { label: 'valid, strides 2', options: { strides: 2, padding: 'valid' }, geometry: (h, w, kh, kw) => ({ crop: [0, 0], size: [(h - 1) * 2 + Math.max(kh, 2), (w - 1) * 2 + Math.max(kw, 2)] }), shapes: [[[1, 3, 3, 2], [3, 3, 4, 2]], [[2, 2, 3, 1], [1, 1, 2, 1]]] },
+  // 'same': the adjoint of a 'same' conv2d whose input is in * stride (TensorFlow's rule; odd kernels)
+  {
+    label: 'same, strides 2',
+    options: { strides: 2, padding: 'same' },
+    geometry: (h, w, kh, kw) => ({ crop: [R.samePadding(2 * h, kh, 2)[0], R.samePadding(2 * w, kw, 2)[0]], size: [2 * h, 2 * w] }),
+    shapes: [[[1, 3, 3, 2], [3, 3, 2, 2]], [[1, 2, 3, 1], [5, 3, 2, 1]]],
+  },
+  { label: 'same, strides 1', options: { padding: 'same' }, geometry: (h, w, kh, kw) => ({ crop: [(kh - 1) / 2, (kw - 1) / 2], size: [h, w] }), shapes: [[[1, 4, 3, 2], [3, 3, 3, 2]]] },
+  // PyTorch-style numbers: p cropped from both sides, outputPadding added at the end
+  { label: 'padding 1, outputPadding 1, strides 2', options: { strides: 2, padding: 1, outputPadding: 1 }, geometry: (h, w, kh, kw) => ({ crop: [1, 1], size: [(h - 1) * 2 + kh - 2 + 1, (w - 1) * 2 + kw - 2 + 1] }), shapes: [[[1, 3, 2, 2], [3, 3, 2, 2]]] },
+  { label: 'outputShape [5,5]', options: { strides: 2, padding: 'same', outputShape: [5, 5] }, geometry: (_h, _w, kh, kw) => ({ crop: [R.samePadding(5, kh, 2)[0], R.samePadding(5, kw, 2)[0]], size: [5, 5] }), shapes: [[[1, 3, 3, 2], [3, 3, 2, 2]]] },
+  { label: 'dilations 2', options: { dilations: 2, padding: 'valid' }, geometry: (h, w, kh, kw) => ({ crop: [0, 0], size: [h - 1 + 2 * (kh - 1) + 1, w - 1 + 2 * (kw - 1) + 1] }), shapes: [[[1, 3, 2, 1], [2, 2, 2, 1]]] },
+];
+for (const c of TRANSPOSE_CASES) {
+  row({
+    name: `conv2dTranspose(${c.label})`,
+    ops: ['conv2dTranspose'],
+    fn: (_dt, x, w) => conv.conv2dTranspose(x, w, c.options),
+    ref: (x, w) => {
+      const strides = typeof c.options.strides === 'number' ? ([c.options.strides, c.options.strides] as [number, number]) : undefined;
+      const dilations = typeof c.options.dilations === 'number' ? ([c.options.dilations, c.options.dilations] as [number, number]) : undefined;
+      return R.conv2dTranspose(x, w, { strides, dilations, ...c.geometry(x.shape[1], x.shape[2], w.shape[0], w.shape[1]) });
+    },
+    samples: c.shapes.map(([x, w]) => S([], x, w)),
+    grad: true,
+    tol: CONV_TOL,
+  });
+}
+row({
+  name: 'depthwiseConv2d(same)',
+  ops: ['depthwiseConv2d'],
+  fn: (_dt, x, w) => conv.depthwiseConv2d(x, w, { padding: 'same' }),
+  ref: (x, w) => R.depthwiseConv2d(x, w, { pads: padsOf('same', hw(x), [w.shape[0], w.shape[1]], [1, 1]) }),
+  samples: [S([], [1, 5, 5, 2], [3, 3, 2, 2]), S([], [2, 4, 3, 3], [2, 2, 3, 1])],
+  grad: true,
+  tol: CONV_TOL,
+});
+row({
+  name: 'depthwiseConv2d(valid, strides 2)',
+  ops: ['depthwiseConv2d'],
+  fn: (_dt, x, w) => conv.depthwiseConv2d(x, w, { strides: 2 }),
+  ref: (x, w) => R.depthwiseConv2d(x, w, { strides: [2, 2] }),
+  samples: [S([], [1, 5, 6, 2], [3, 3, 2, 3])],
+  grad: true,
+  tol: CONV_TOL,
+});
+row({
+  name: 'separableConv2d',
+  ops: ['separableConv2d'],
+  fn: (_dt, x, d, p) => conv.separableConv2d(x, d, p, { padding: 'same' }),
+  ref: (x, d, p) => R.conv2d(R.depthwiseConv2d(x, d, { pads: padsOf('same', hw(x), [d.shape[0], d.shape[1]], [1, 1]) }), p),
+  samples: [S([], [1, 4, 4, 2], [3, 3, 2, 2], [1, 1, 4, 3])],
+  grad: true,
+  tol: CONV_TOL,
+});
+
+interface PoolCase {
+  label: string;
+  options: conv.Pool2DOptions;
+  ref: (x: Nd) => { poolSize: [number, number]; strides?: [number, number]; pads?: R.Pads4 };
+  shapes: Shape[];
+}
+const POOL_CASES: PoolCase[] = [
+  { label: 'default 2x2', options: {}, ref: () => ({ poolSize: [2, 2] }), shapes: [[2, 4, 6, 3], [1, 5, 5, 2], [0, 2, 2, 1]] },
+  { label: '3x3, strides 2, same', options: { poolSize: 3, strides: 2, padding: 'same' }, ref: (x) => ({ poolSize: [3, 3], strides: [2, 2], pads: padsOf('same', hw(x), [3, 3], [2, 2]) }), shapes: [[1, 5, 6, 2], [1, 4, 4, 1]] },
+  { label: '[3,2], strides 1, padding 1', options: { poolSize: [3, 2], strides: 1, padding: 1 }, ref: () => ({ poolSize: [3, 2], strides: [1, 1], pads: [1, 1, 1, 1] }), shapes: [[1, 4, 3, 2]] },
+];
+for (const kind of ['max', 'avg'] as const) {
+  for (const c of POOL_CASES) {
+    row({
+      name: `${kind}Pool2d(${c.label})`,
+      ops: [`${kind}Pool2d`],
+      fn: (_dt, x) => (kind === 'max' ? conv.maxPool2d : conv.avgPool2d)(x, c.options),
+      ref: (x) => R.pool2d(x, kind, c.ref(x)),
+      samples: c.shapes.map((s) => S([], s)),
+      grad: true,
+      tol: CONV_TOL,
+    });
+  }
+  row({
+    name: `${kind}Pool2d(channelsFirst)`,
+    ops: [`${kind}Pool2d`],
+    fn: (_dt, x) => (kind === 'max' ? conv.maxPool2d : conv.avgPool2d)(x, { dataFormat: 'channelsFirst' }),
+    ref: (x) => R.nhwcToNchw(R.pool2d(R.nchwToNhwc(x), kind, { poolSize: [2, 2] })),
+    samples: [S([], [1, 2, 4, 4])],
+    grad: true,
+  });
+}
 
 // one tensor feeding several inputs of an op: the gradient contributions must add up
 row({

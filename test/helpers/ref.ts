@@ -372,3 +372,113 @@ export const nestedToNd = (v: unknown): Nd => {
 };
 
 export { stridesOf as refStrides, unravel, ravel };
+
+// ---------------------------------------------------------------- convolution and pooling (NHWC)
+
+export type Pads4 = [number, number, number, number];
+
+/** TensorFlow's 'same' padding of one axis: out = ceil(in / stride), the odd pad element after. */
+export function samePadding(size: number, k: number, stride: number, dilation = 1): [number, number] {
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + (k - 1) * dilation + 1 - size, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+export interface RefConv {
+  strides?: [number, number];
+  dilations?: [number, number];
+  /** [top, bottom, left, right] */
+  pads?: Pads4;
+  groups?: number;
+}
+
+/** Cross-correlation of x [N,H,W,C] with w [kh, kw, C/groups, cout], by definition. */
+export function conv2d(x: Nd, w: Nd, o: RefConv = {}): Nd {
+  const [n, h, wd, c] = x.shape;
+  const [kh, kw, cig, co] = w.shape;
+  const [sh, sw] = o.strides ?? [1, 1];
+  const [dh, dw] = o.dilations ?? [1, 1];
+  const [pt, pb, pl, pr] = o.pads ?? [0, 0, 0, 0];
+  const groups = o.groups ?? 1;
+  if (cig * groups !== c) throw new Error('ref conv2d: channels do not match the groups');
+  const oh = Math.floor((h + pt + pb - ((kh - 1) * dh + 1)) / sh) + 1;
+  const ow = Math.floor((wd + pl + pr - ((kw - 1) * dw + 1)) / sw) + 1;
+  const cog = co / groups;
+  return build([n, oh, ow, co], ([b, i, j, k]) => {
+    const g = Math.floor(k / cog);
+    let s = 0;
+    for (let a = 0; a < kh; a++) {
+      const y = i * sh - pt + a * dh;
+      if (y < 0 || y >= h) continue;
+      for (let e = 0; e < kw; e++) {
+        const xx = j * sw - pl + e * dw;
+        if (xx < 0 || xx >= wd) continue;
+        for (let ci = 0; ci < cig; ci++) s += at(x, [b, y, xx, g * cig + ci]) * at(w, [a, e, ci, k]);
+      }
+    }
+    return s;
+  });
+}
+
+/**
+ * Transposed convolution of x [N,H,W,cin] with w [kh, kw, cout, cin]: every input pixel scatters its kernel
+ * into the output (stride apart); `crop` [top, left] positions are cut from the start and the output has `size`.
+ */
+export function conv2dTranspose(x: Nd, w: Nd, o: { strides?: [number, number]; dilations?: [number, number]; crop: [number, number]; size: [number, number] }): Nd {
+  const [n, h, wd, cin] = x.shape;
+  const [kh, kw, cout] = w.shape;
+  const [sh, sw] = o.strides ?? [1, 1];
+  const [dh, dw] = o.dilations ?? [1, 1];
+  const out = build([n, o.size[0], o.size[1], cout], () => 0);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < wd; j++)
+        for (let a = 0; a < kh; a++)
+          for (let e = 0; e < kw; e++) {
+            const y = i * sh + a * dh - o.crop[0];
+            const xx = j * sw + e * dw - o.crop[1];
+            if (y < 0 || y >= o.size[0] || xx < 0 || xx >= o.size[1]) continue;
+            for (let co = 0; co < cout; co++) {
+              let s = 0;
+              for (let ci = 0; ci < cin; ci++) s += at(x, [b, i, j, ci]) * at(w, [a, e, co, ci]);
+              out.data[ravel([b, y, xx, co], out.shape)] += s;
+            }
+          }
+  return out;
+}
+
+/** Depthwise: output channel c*m + k is input channel c convolved with w[:, :, c, k]. */
+export function depthwiseConv2d(x: Nd, w: Nd, o: RefConv = {}): Nd {
+  const [kh, kw, c, m] = w.shape;
+  const parts = Array.from({ length: c }, (_, ci) =>
+    conv2d(
+      build([...x.shape.slice(0, 3), 1], ([b, i, j]) => at(x, [b, i, j, ci])),
+      build([kh, kw, 1, m], ([a, e, , k]) => at(w, [a, e, ci, k])),
+      { ...o, groups: 1 },
+    ),
+  );
+  return concat(parts, 3);
+}
+
+/** Max or mean over each window's positions inside the input (padding never counts). */
+export function pool2d(x: Nd, kind: 'max' | 'avg', o: { poolSize: [number, number]; strides?: [number, number]; pads?: Pads4 }): Nd {
+  const [n, h, wd, c] = x.shape;
+  const [ph, pw] = o.poolSize;
+  const [sh, sw] = o.strides ?? o.poolSize;
+  const [pt, pb, pl, pr] = o.pads ?? [0, 0, 0, 0];
+  const oh = Math.floor((h + pt + pb - ph) / sh) + 1;
+  const ow = Math.floor((wd + pl + pr - pw) / sw) + 1;
+  return build([n, oh, ow, c], ([b, i, j, k]) => {
+    const vals: number[] = [];
+    for (let a = 0; a < ph; a++)
+      for (let e = 0; e < pw; e++) {
+        const y = i * sh - pt + a;
+        const xx = j * sw - pl + e;
+        if (y >= 0 && y < h && xx >= 0 && xx < wd) vals.push(at(x, [b, y, xx, k]));
+      }
+    return kind === 'max' ? maxOf(vals) : meanOf(vals);
+  });
+}
+
+export const nchwToNhwc = (x: Nd): Nd => transpose(x, [0, 2, 3, 1]);
+export const nhwcToNchw = (x: Nd): Nd => transpose(x, [0, 3, 1, 2]);
