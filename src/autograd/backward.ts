@@ -32,6 +32,13 @@ function topoOrder(root: Tensor): Tensor[] {
     if (i < inputs.length) {
       top[1]++;
       const x = inputs[i];
+      if (x._disposed && x.requiresGrad) {
+        // its record is gone, so everything behind it would silently get no gradient
+        throw new DeeptsError(
+          `backward: tensor #${x.id} ${fmtShape(x.shape)} (an input of ${t._node!.prim}) was disposed before the backward pass; ` +
+            'run backward inside the scope that computed the output',
+        );
+      }
       if (!seen.has(x) && x.requiresGrad) {
         seen.add(x);
         stack.push([x, 0]);

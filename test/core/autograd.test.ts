@@ -300,3 +300,17 @@ describe('higher-order gradients', () => {
     });
   }
 });
+
+describe('graph lifetime', () => {
+  test('backward through a graph whose intermediates were disposed throws instead of dropping gradients', () => {
+    const x = dt.tensor([1, 2], { requiresGrad: true });
+    const loss = dt.scope(() => x.exp().mul(x).sum()); // the scope disposed exp(x) and the product
+    assertThrowsWith(() => loss.backward(), dt.DeeptsError, /^backward: tensor #\d+ \[2\] \(an input of sum\) was disposed before the backward pass; run backward inside the scope that computed the output$/);
+    assert.equal(x.grad, null);
+  });
+  test('inside the scope it works', () => {
+    const x = dt.tensor([1, 2], { requiresGrad: true });
+    dt.scope(() => x.exp().mul(x).sum().backward());
+    assertClose(x.grad!, [1, 2].map((v) => Math.exp(v) * (1 + v)), { rtol: 1e-6 });
+  });
+});
