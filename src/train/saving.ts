@@ -207,7 +207,14 @@ export async function loadModel(dir: string, options: { compile?: boolean } = {}
   const json = readJson(jsonFile);
   if (json.format !== MODEL_FORMAT) throw new FormatError(jsonFile, `"format" is ${JSON.stringify(json.format)}, expected "${MODEL_FORMAT}"`);
   if (json.formatVersion !== MODEL_FORMAT_VERSION) throw new FormatError(jsonFile, `unsupported formatVersion ${JSON.stringify(json.formatVersion)} (this deepts reads ${MODEL_FORMAT_VERSION})`);
-  const layer = deserializeLayer(json.modelConfig, jsonFile);
+  let layer;
+  try {
+    layer = deserializeLayer(json.modelConfig, jsonFile);
+  } catch (e) {
+    // nested configs (the layers of a Sequential/Functional) are read without the file name: put it back
+    if (e instanceof FormatError && e.file !== jsonFile) throw new FormatError(jsonFile, e.detail, e.offset);
+    throw e;
+  }
   if (!(layer instanceof Model)) throw new FormatError(jsonFile, `modelConfig describes a ${layer.className}, not a model`);
   const model = layer;
   if (!model.built) throw new FormatError(jsonFile, 'the saved model has no input shape, so its weights cannot be created');

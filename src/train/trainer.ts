@@ -105,6 +105,8 @@ export function compile(model: Model, args: CompileArgs): void {
     const lossId = pick(args.loss as LossId | LossId[] | Record<string, LossId>, i, 'loss');
     if (lossId === undefined) throw new ValueError(`${model.name}.compile: no loss for output "${name}"`);
     const metricIds = Array.isArray(metricsSpec) ? metricsSpec : metricsSpec ? metricsSpec[name] ?? [] : [];
+    // resolve the names now so a typo fails in compile, not at the first batch of fit
+    for (const id of metricIds) if (typeof id === 'string') getMetric(id, { loss: lossId });
     return { name, lossId, loss: getLoss(lossId), weight: pick(args.lossWeights, i, 'lossWeights', 1) ?? 1, metricIds };
   });
   model.training.compiled = { optimizer: getOptimizer(args.optimizer ?? 'rmsprop'), outputs } satisfies Compiled;
