@@ -3,9 +3,15 @@ import { registerBackend } from './core/engine.js';
 import { setTensorCheck } from './core/memory.js';
 import { Tensor } from './core/tensor.js';
 import { cpuBackend } from './backends/cpu/index.js';
+import { tryInitWasm, wasmBackend } from './backends/wasm/index.js';
 import './ops/methods.js';
 
 registerBackend(cpuBackend);
+// The wasm backend is the default wherever WebAssembly SIMD runs; DEEPTS_BACKEND=cpu keeps the reference.
+const wanted = typeof process !== 'undefined' ? process.env.DEEPTS_BACKEND : undefined;
+const wasmStatus = wanted === 'cpu' ? { ok: false as const, reason: 'DEEPTS_BACKEND=cpu' } : tryInitWasm();
+if (wasmStatus.ok) registerBackend(wasmBackend, true);
+else if (wanted === 'wasm') throw new Error(`deepts: DEEPTS_BACKEND=wasm, but the wasm backend cannot start: ${wasmStatus.reason}`);
 setTensorCheck((v): v is Tensor => v instanceof Tensor);
 
 export { Tensor } from './core/tensor.js';
@@ -13,6 +19,7 @@ export type { NestedArray, TensorLike } from './core/tensor.js';
 export type { DType, DataArray } from './core/dtype.js';
 export { DeeptsError, ShapeError, DTypeError, ValueError, FormatError } from './core/errors.js';
 export { getBackend, setBackend, listBackends, withBackend, registerBackend, noGrad, enableGrad, isGradEnabled, detach } from './core/engine.js';
+export { setNumThreads, getNumThreads } from './backends/wasm/runtime.js';
 export { scope, scope as tidy, keep, memory as memoryManager } from './core/memory.js';
 export { memoryInfo as memory } from './core/memory-info.js';
 export { seed, getRngState, setRngState } from './core/random.js';
@@ -30,7 +37,7 @@ export type { GradCheckResult, GradCheckInput } from './autograd/gradcheck.js';
 
 // ---- layers, models and training ----
 export * as layers from './nn/layers/index.js';
-export { Layer, clearSession } from './nn/layer.js';
+export { Layer, clearSession, shapeOnly } from './nn/layer.js';
 export type { LayerConfig, CallOptions, LayerWeight } from './nn/layer.js';
 export { SymbolicTensor } from './nn/symbolic.js';
 export type { LayerShape } from './nn/symbolic.js';
