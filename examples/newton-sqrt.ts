@@ -43,11 +43,14 @@ export function newtonSqrt(a: number, options: NewtonOptions = {}): NewtonResult
   let x = x0;
   let converged = false;
   for (let step = 0; step < steps; step++) {
-    // float64 so the iteration reaches full double precision; scope frees this step's tensors
-    const { fx, dfx } = dt.scope(() => {
-      const xt = dt.scalar(x, 'float64');
-      return { fx: f(xt).item(), dfx: df(xt).item() };
-    });
+    // float64 on the CPU reference backend (whatever the default backend is), so the iteration reaches full double
+    // precision; scope frees this step's tensors
+    const { fx, dfx } = dt.withBackend('cpu', () =>
+      dt.scope(() => {
+        const xt = dt.scalar(x, 'float64');
+        return { fx: f(xt).item(), dfx: df(xt).item() };
+      }),
+    );
     iterations.push({ step, x, fx, dfx });
     log?.(`step ${String(step).padStart(2)}: x = ${x.toPrecision(17)}  f(x) = ${fx.toExponential(3)}  f'(x) = ${dfx.toPrecision(6)}`);
     if (dfx === 0) break;

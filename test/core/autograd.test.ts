@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../../src/index.js';
 import { assertClose, assertThrowsWith, values } from '../helpers/assert.js';
+import '../helpers/use-cpu.js';
 
 const f64 = (v: dt.NestedArray, requiresGrad = false): dt.Tensor => dt.tensor(v, { dtype: 'float64', requiresGrad });
 

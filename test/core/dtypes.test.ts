@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../../src/index.js';
 import { assertThrowsWith, values } from '../helpers/assert.js';
+import '../helpers/use-cpu.js';
 
 const i32 = (v: number[]): dt.Tensor => dt.tensor(v, { dtype: 'int32' });
 const f64 = (v: number[]): dt.Tensor => dt.tensor(v, { dtype: 'float64' });

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../../src/index.js';
 import { assertThrowsWith } from '../helpers/assert.js';
+import '../helpers/use-cpu.js';
 
 const z = (...shape: number[]): dt.Tensor => dt.zeros(shape);
 

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../../src/index.js';
 import { assertClose, values } from '../helpers/assert.js';
+import '../helpers/use-cpu.js';
 
 describe('numericalGrad', () => {
   test('matches known derivatives', () => {

@@ -5,9 +5,10 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as dt from '../../src/index.js';
 import { assertThrowsWith, values } from '../helpers/assert.js';
+import { totalBytes } from '../helpers/use-cpu.js';
 
 const live = (): number => dt.memory().numTensors;
-const bytes = (): number => dt.memory().bytes.cpu;
+const bytes = (): number => totalBytes();
 
 describe('training loops keep memory flat', () => {
   dt.seed(0);

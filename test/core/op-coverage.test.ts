@@ -5,6 +5,7 @@ import * as dt from '../../src/index.js';
 import { opTable } from '../helpers/op-table.js';
 import { NON_OP_EXPORTS } from '../helpers/op-rows.js';
 import { readdirSync } from 'node:fs';
+import '../helpers/use-cpu.js';
 
 const covered = new Set(opTable.flatMap((r) => r.ops));
 /** The functions of the op modules (every src/ops/*.ts but creation, helpers and method forms). */

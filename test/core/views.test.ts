@@ -3,8 +3,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../../src/index.js';
 import { values } from '../helpers/assert.js';
+import { totalBytes } from '../helpers/use-cpu.js';
 
-const bytes = (): number => dt.memory().bytes.cpu;
+const bytes = (): number => totalBytes();
 
 describe('views share memory', () => {
   const views: [string, (x: dt.Tensor) => dt.Tensor][] = [

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { newtonSqrt } from '../../examples/newton-sqrt.js';
 import * as dt from '../../src/index.js';
 
@@ -34,7 +35,7 @@ describe('examples/newton-sqrt', () => {
     assert.throws(() => newtonSqrt(-1), dt.ValueError);
   });
   test('runs as a script', () => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'examples/newton-sqrt.ts', '3'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'examples/newton-sqrt.ts', '3'], { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) });
     assert.match(out, /step  1: x = /);
     assert.match(out, /sqrt\(3\) ≈ 1\.732050807568877/);
   });
