@@ -10,7 +10,9 @@ import { Tensor } from '../core/tensor.js';
 import { variable } from '../core/variable.js';
 import { assign } from '../core/assign.js';
 import { noGrad } from '../core/engine.js';
-import { tensor } from '../ops/create.js';
+import { scalar, tensor } from '../ops/create.js';
+import { broadcastTo } from '../ops/movement.js';
+import { scope } from '../core/memory.js';
 import { SymbolicTensor, fmtLayerShape, type CallNode, type LayerShape } from './symbolic.js';
 
 export interface LayerConfig {
@@ -43,6 +45,25 @@ export interface LayerWeight {
   readonly value: Tensor;
   trainable: boolean;
   readonly regularizer?: WeightRegularizer;
+  /** State that is not a parameter (PyTorch's buffers, e.g. BatchNormalization's moving statistics when
+   * `countMovingStatistics` is false): saved and loaded like any weight, left out of countParams. */
+  readonly buffer?: boolean;
+}
+
+let shapeOnlyDepth = 0;
+/**
+ * Runs `fn` with layers building placeholder weights: each has its shape and dtype, but all of them are views of
+ * one zero scalar, so no memory is allocated (like PyTorch's meta device). For counting parameters and printing
+ * summaries of big models (VGG16's 138M weights) without materializing them; the weights are read-only zeros,
+ * so such a model can run forward but not train or load weights.
+ */
+export function shapeOnly<T>(fn: () => T): T {
+  shapeOnlyDepth++;
+  try {
+    return fn();
+  } finally {
+    shapeOnlyDepth--;
+  }
 }
 
 const nameCounts = new Map<string, number>();
@@ -147,14 +168,15 @@ export abstract class Layer {
     name: string,
     shape: number[],
     init: WeightInitializer,
-    options: { trainable?: boolean; regularizer?: WeightRegularizer; dtype?: DType } = {},
+    options: { trainable?: boolean; regularizer?: WeightRegularizer; dtype?: DType; buffer?: boolean } = {},
   ): Tensor {
     if (this.layerWeights.some((w) => w.name === name)) throw new DeeptsError(`${this.name}: weight ${name} exists already`);
-    const initial = noGrad(() => init.init(shape, options.dtype ?? this.dtype));
+    const dtype = options.dtype ?? this.dtype;
+    const initial = shapeOnlyDepth > 0 ? scope(() => broadcastTo(scalar(0, dtype), shape)) : noGrad(() => init.init(shape, dtype));
     const trainable = options.trainable ?? true;
     const v = variable(initial, { name: `${this.name}/${name}`, trainable });
     if (v !== initial) initial.dispose();
-    this.layerWeights.push({ name, value: v, trainable, regularizer: options.regularizer });
+    this.layerWeights.push({ name, value: v, trainable, regularizer: options.regularizer, buffer: options.buffer });
     return v;
   }
 
@@ -187,7 +209,8 @@ export abstract class Layer {
 
   countParams(): number {
     if (!this.built) throw new DeeptsError(`${this.name}: the layer is not built yet, so it has no weights to count (call it on data or give an inputShape)`);
-    return this.weights.reduce((n, w) => n + sizeOf(w.shape), 0);
+    const buffers = new Set(this.ownWeights().filter((w) => w.buffer).map((w) => w.value));
+    return this.weights.reduce((n, w) => n + (buffers.has(w) ? 0 : sizeOf(w.shape)), 0);
   }
 
   /** Copies of the weight values (same order as `weights`). */

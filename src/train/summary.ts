@@ -36,7 +36,7 @@ function shapesText(s: LayerShape | LayerShape[] | undefined): string {
 }
 
 function paramsOf(l: Layer): number {
-  return l.built ? count(l.weights) : 0;
+  return l.built ? l.countParams() : 0;
 }
 
 function rowsOf(model: Model, depth: number, expand: boolean): Row[] {
@@ -91,12 +91,17 @@ export function summary(model: Model, options: SummaryOptions = {}): string {
     if (k < cells.length - 1) out.push(line('├', '┼', '┤', '─'));
   });
   out.push(line('└', '┴', '┘', '─'));
-  const trainable = model.built ? count(model.trainableWeights) : 0;
-  const nonTrainable = model.built ? count(model.nonTrainableWeights) : 0;
+  // buffers (PyTorch-style state such as running statistics) are listed apart from the parameters
+  const buffers = new Set(model.ownWeights().filter((w) => w.buffer).map((w) => w.value));
+  const params = (ws: Tensor[]): Tensor[] => ws.filter((w) => !buffers.has(w));
+  const trainable = model.built ? count(params(model.trainableWeights)) : 0;
+  const nonTrainable = model.built ? count(params(model.nonTrainableWeights)) : 0;
+  const bufferCount = model.built ? count([...buffers]) : 0;
   const bytes = (n: number): string => fmtBytes(n * 4);
   out.push(` Total params: ${(trainable + nonTrainable).toLocaleString('en-US')} (${bytes(trainable + nonTrainable)})`);
   out.push(` Trainable params: ${trainable.toLocaleString('en-US')} (${bytes(trainable)})`);
   out.push(` Non-trainable params: ${nonTrainable.toLocaleString('en-US')} (${bytes(nonTrainable)})`);
+  if (bufferCount > 0) out.push(` Buffers (not counted as params): ${bufferCount.toLocaleString('en-US')} (${bytes(bufferCount)})`);
   const text = out.join('\n');
   (options.print ?? console.log)(text);
   return text;

@@ -10,6 +10,9 @@ import { run } from '../../src/core/engine.js';
 import type { Conv2DParams, Pool2DParams } from '../../src/core/primitives.js';
 import { assertClose, assertThrowsWith, values } from '../helpers/assert.js';
 
+// semantics are checked on the CPU reference backend (float64 for gradient checks), whichever backend is the default
+dt.setBackend('cpu');
+
 // ---------------------------------------------------------------------------------------------
 // independent references (plain nested arrays of float64)
 

@@ -26,6 +26,11 @@ export interface BatchNormalizationConfig extends LayerConfig {
   movingVarianceInitializer?: InitializerId;
   betaRegularizer?: RegularizerId;
   gammaRegularizer?: RegularizerId;
+  /**
+   * Whether moving_mean/moving_variance count as parameters (Keras: true, the default). false follows PyTorch,
+   * where running statistics are buffers: countParams leaves them out (torchvision's published counts).
+   */
+  countMovingStatistics?: boolean;
 }
 
 /**
@@ -39,6 +44,7 @@ export class BatchNormalization extends Layer {
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;
+  readonly countMovingStatistics: boolean;
   private readonly inits: Record<'beta' | 'gamma' | 'movingMean' | 'movingVariance', WeightInitializer>;
   private readonly betaRegularizer?: WeightRegularizer;
   private readonly gammaRegularizer?: WeightRegularizer;
@@ -56,6 +62,7 @@ export class BatchNormalization extends Layer {
     if (!(this.epsilon > 0)) throw new ValueError(`batchNormalization: epsilon must be positive, got ${this.epsilon}`);
     this.center = config.center ?? true;
     this.scale = config.scale ?? true;
+    this.countMovingStatistics = config.countMovingStatistics ?? true;
     this.inits = {
       beta: getInitializer(config.betaInitializer ?? 'zeros'),
       gamma: getInitializer(config.gammaInitializer ?? 'ones'),
@@ -73,8 +80,9 @@ export class BatchNormalization extends Layer {
     if (dim === null) throw new ShapeError(`${this.name}: the feature axis ${this.axis} must have a known size, got ${fmtLayerShape(s)}`);
     if (this.scale) this.gamma = this.addWeight('gamma', [dim], this.inits.gamma, { regularizer: this.gammaRegularizer });
     if (this.center) this.beta = this.addWeight('beta', [dim], this.inits.beta, { regularizer: this.betaRegularizer });
-    this.movingMean = this.addWeight('moving_mean', [dim], this.inits.movingMean, { trainable: false });
-    this.movingVariance = this.addWeight('moving_variance', [dim], this.inits.movingVariance, { trainable: false });
+    const buffer = !this.countMovingStatistics;
+    this.movingMean = this.addWeight('moving_mean', [dim], this.inits.movingMean, { trainable: false, buffer });
+    this.movingVariance = this.addWeight('moving_variance', [dim], this.inits.movingVariance, { trainable: false, buffer });
     super.build(inputShape);
   }
 
@@ -113,6 +121,7 @@ export class BatchNormalization extends Layer {
       movingVarianceInitializer: serializeInitializer(this.inits.movingVariance),
       betaRegularizer: this.betaRegularizer ? serializeRegularizer(this.betaRegularizer) : null,
       gammaRegularizer: this.gammaRegularizer ? serializeRegularizer(this.gammaRegularizer) : null,
+      ...(this.countMovingStatistics ? {} : { countMovingStatistics: false }),
     };
   }
 }
