@@ -24,6 +24,7 @@ export { scope, scope as tidy, keep, memory as memoryManager } from './core/memo
 export { memoryInfo as memory } from './core/memory-info.js';
 export { seed, getRngState, setRngState } from './core/random.js';
 export { variable } from './core/variable.js';
+export { assign } from './core/assign.js';
 export * from './ops/create.js';
 export * from './ops/elementwise.js';
 export * from './ops/movement.js';
