@@ -1,6 +1,7 @@
 /** The `deepts` command line. */
 import { DeeptsError } from '../core/errors.js';
 import '../index.js';
+import { evalCommand, predictCommand } from './saved.js';
 import { trainCommand } from './train.js';
 
 const HELP = `deepts — deep learning in TypeScript
@@ -8,8 +9,9 @@ const HELP = `deepts — deep learning in TypeScript
 Usage:
   deepts train mnist [--model mlp] [--epochs N] [--batch-size N] [--optimizer NAME] [--lr X]
                      [--seed N] [--limit N] [--save DIR] [--validation-split F] [--verbose 0|1|2]
-  deepts eval DIR [--limit N]          evaluate a saved model on the MNIST test set
-  deepts predict DIR [--count N]       print predictions of a saved model for the first test images
+  deepts eval DIR [--limit N] [--batch-size N]
+                                       evaluate a saved model on the MNIST test set (first N images)
+  deepts predict DIR [--count N]       predicted class and probability for the first N test images (default 10)
   deepts help
 `;
 
@@ -19,6 +21,10 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'train':
         return await trainCommand(rest);
+      case 'eval':
+        return await evalCommand(rest);
+      case 'predict':
+        return await predictCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -31,7 +37,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof DeeptsError) {
-      console.error(`deepts ${command}: ${e.message}`);
+      // messages that already name the command (deepts train: unknown flag ...) are not prefixed twice
+      console.error(e.message.startsWith('deepts ') ? e.message : `deepts ${command}: ${e.message}`);
       return 1;
     }
     throw e;

@@ -9,13 +9,27 @@ import type { MnistData } from '../../src/data/mnist.js';
 const cache = new Map<string, MnistData>();
 /** The first `limit` train and test images of real MNIST, flat [N, 784] in [0, 1] by default. */
 export function mnistSlice(limit: number, layout: 'flat' | 'image' | 'nhwc' = 'flat'): MnistData {
-  const key = `${limit}/${layout}`;
+  const key = `${limit}/${layout}/${dt.getBackend().name}`;
   let d = cache.get(key);
   if (!d) {
     d = dt.loadMnist({ limit, layout });
     cache.set(key, d);
   }
   return d;
+}
+
+/**
+ * Runs `fn` with the CPU reference backend active (for results that must be bit-exact: other backends may block
+ * their matrix products differently for different batch sizes), then restores the previous backend.
+ */
+export async function onCpu<T>(fn: () => Promise<T> | T): Promise<T> {
+  const prev = dt.getBackend().name;
+  dt.setBackend('cpu');
+  try {
+    return await fn();
+  } finally {
+    dt.setBackend(prev);
+  }
 }
 
 /** A fresh temp folder, removed when the test file ends. */
@@ -60,16 +74,13 @@ export async function captureConsole<T>(fn: () => Promise<T>): Promise<{ result:
   const err: string[] = [];
   const log = console.log;
   const error = console.error;
-  const stdoutWrite = process.stdout.write;
   console.log = (...a: unknown[]) => void out.push(a.map(String).join(' '));
   console.error = (...a: unknown[]) => void err.push(a.map(String).join(' '));
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
   try {
     const result = await fn();
     return { result, out: out.join('\n'), err: err.join('\n') };
   } finally {
     console.log = log;
     console.error = error;
-    process.stdout.write = stdoutWrite;
   }
 }

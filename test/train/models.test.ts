@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as dt from '../../src/index.js';
 import { layers } from '../../src/index.js';
 import { assertClose, values } from '../helpers/assert.js';
-import { mnistSlice, smallMlp, weightValues } from './helpers.js';
+import { mnistSlice, onCpu, smallMlp, weightValues } from './helpers.js';
 
 const { ValueError } = dt;
 
@@ -178,7 +178,13 @@ test('evaluate returns plain numbers {loss, accuracy}', async () => {
   assert.equal(r2.accuracy, r.accuracy);
 });
 
-test('predict: shape, and batching does not change the result (batchSize 7 equals one big batch)', () => {
+test('predict: shape, and batching does not change the result (batchSize 7 equals one big batch)', async () => {
+  // bit for bit on the CPU backend; within float32 rounding on the default backend
+  await onCpu(() => checkPredictBatching(true));
+  if (dt.getBackend().name !== 'cpu') checkPredictBatching(false);
+});
+
+function checkPredictBatching(exact: boolean): void {
   dt.seed(6);
   const { test: testSet } = mnistSlice(100);
   const model = smallMlp();
@@ -187,12 +193,13 @@ test('predict: shape, and batching does not change the result (batchSize 7 equal
   const dflt = model.predict(testSet.x) as dt.Tensor;
   assert.deepEqual(big.shape, [100, 10]);
   assert.deepEqual(small.shape, [100, 10]);
-  assert.deepEqual(values(small), values(big)); // bit for bit on the CPU backend
-  assertClose(dflt, big, { rtol: 1e-6, atol: 1e-7 });
+  if (exact) assert.deepEqual(values(small), values(big));
+  else assertClose(small, big, { rtol: 1e-5, atol: 1e-7 });
+  assertClose(dflt, big, { rtol: 1e-5, atol: 1e-7 });
   // plain arrays work as input too
   const one = model.predict([Array.from(testSet.x.slice([{ stop: 1 }]).dataSync())]) as dt.Tensor;
-  assertClose(one, big.slice([{ stop: 1 }]), { rtol: 1e-6, atol: 1e-7 });
-});
+  assertClose(one, big.slice([{ stop: 1 }]), { rtol: 1e-5, atol: 1e-7 });
+}
 
 test('trainOnBatch: one update per call, returns the batch loss and metrics', () => {
   dt.seed(8);
