@@ -38,6 +38,7 @@ export type { GradCheckResult, GradCheckInput } from './autograd/gradcheck.js';
 
 // ---- layers, models and training ----
 export * as layers from './nn/layers/index.js';
+export * as zoo from './zoo/index.js';
 export { Layer, clearSession, shapeOnly } from './nn/layer.js';
 export type { LayerConfig, CallOptions, LayerWeight } from './nn/layer.js';
 export { SymbolicTensor } from './nn/symbolic.js';
