@@ -1,6 +1,8 @@
 /** `deepts train mnist`: the classic Keras MNIST example (and the CNNs) on the real MNIST files. */
 import { ValueError } from '../core/errors.js';
 import { seed } from '../core/random.js';
+import { getBackend, setBackend } from '../core/engine.js';
+import { getNumThreads, setNumThreads } from '../backends/wasm/runtime.js';
 import { loadMnist } from '../data/mnist.js';
 import type { Model } from '../train/model.js';
 import { get as getOptimizer } from '../optim/registry.js';
@@ -17,6 +19,9 @@ export async function trainCommand(argv: string[], out: (s: string) => void = co
   const arch = stringFlag(args, 'model', 'mlp')!;
   const spec = mnistModels[arch];
   if (!spec) throw new ValueError(`deepts train mnist: unknown --model ${arch} (available: ${Object.keys(mnistModels).join(', ')})`);
+  const backend = stringFlag(args, 'backend');
+  if (backend) setBackend(backend);
+  if (args.flags.has('threads')) setNumThreads(numberFlag(args, 'threads', 1));
   seed(numberFlag(args, 'seed', 42));
   const epochs = numberFlag(args, 'epochs', spec.epochs);
   const batchSize = numberFlag(args, 'batch-size', 128);
@@ -27,6 +32,8 @@ export async function trainCommand(argv: string[], out: (s: string) => void = co
   const t0 = performance.now();
   const data = loadMnist({ layout: spec.layout, limit });
   out(`MNIST: ${data.train.x.shape[0]} training and ${data.test.x.shape[0]} test images (${((performance.now() - t0) / 1000).toFixed(1)}s to load)`);
+  const active = getBackend().name;
+  out(`Backend: ${active}${active === 'wasm' ? ` (${getNumThreads()} threads)` : ''}`);
 
   const model: Model = spec.build();
   const optimizer = getOptimizer(lr === undefined ? optimizerName : { className: optimizerName, config: { learningRate: lr } });
