@@ -1,6 +1,7 @@
 /** The networks `deepts train mnist --model NAME` trains. */
 import * as layers from '../nn/layers/index.js';
 import { sequential, type Model } from '../train/model.js';
+import { lenet5, resnetSmall } from '../zoo/index.js';
 
 export interface MnistModelSpec {
   description: string;
@@ -21,5 +22,42 @@ export const mnistModels: Record<string, MnistModelSpec> = {
         name: 'mnist_mlp',
         layers: [layers.dense({ units: 512, activation: 'relu', inputShape: [784] }), layers.dense({ units: 10, activation: 'softmax' })],
       }),
+  },
+  cnn: {
+    description: 'two Conv2D(3x3, same)+BatchNorm+ReLU+MaxPool blocks (32, 64 filters), Dropout(0.5), Dense(10, softmax), adam',
+    layout: 'nhwc',
+    optimizer: 'adam',
+    epochs: 3,
+    build: () =>
+      sequential({
+        name: 'mnist_cnn',
+        layers: [
+          layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', inputShape: [28, 28, 1] }),
+          layers.batchNormalization(),
+          layers.activation({ activation: 'relu' }),
+          layers.maxPooling2d({ poolSize: 2 }),
+          layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same' }),
+          layers.batchNormalization(),
+          layers.activation({ activation: 'relu' }),
+          layers.maxPooling2d({ poolSize: 2 }),
+          layers.flatten(),
+          layers.dropout({ rate: 0.5 }),
+          layers.dense({ units: 10, activation: 'softmax' }),
+        ],
+      }),
+  },
+  lenet5: {
+    description: 'LeNet-5 (zoo.lenet5): 28x28 digits zero-padded to 32x32, tanh, average pooling, adam',
+    layout: 'nhwc',
+    optimizer: 'adam',
+    epochs: 3,
+    build: () => lenet5({ inputShape: [28, 28, 1], classes: 10 }),
+  },
+  'resnet-small': {
+    description: 'zoo.resnetSmall: 3x3 stem, three residual stages (16, 32, 64 channels), global average pooling, adam',
+    layout: 'nhwc',
+    optimizer: 'adam',
+    epochs: 2,
+    build: () => resnetSmall({ inputShape: [28, 28, 1], classes: 10 }),
   },
 };
