@@ -58,7 +58,7 @@ for (const s of SHAPES) {
       if (dt * iters < 20) iters *= 2;
     }
     const gflops = (2 * M * N * K) / (best * 1e6);
-    rows.push({ shape: s.name, M, N, K, transA, transB, threads: T, path: lastGemm.path + (lastGemm.threads > 1 ? `/${lastGemm.split}x${lastGemm.threads}` : ''), ms: best, gflops });
+    rows.push({ shape: s.name, M, N, K, transA, transB, threads: T, path: lastGemm.path + (lastGemm.chunks > 1 ? `/${lastGemm.split}x${lastGemm.chunks}` : ''), ms: best, gflops });
   }
   free(a); free(b); free(c);
 }

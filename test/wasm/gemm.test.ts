@@ -104,10 +104,10 @@ test('sgemm: multithreaded results equal single-threaded ones', () => {
       const a = bufs.f32(A), b = bufs.f32(B), c1 = bufs.f32(M * N), c2 = bufs.f32(M * N);
       setNumThreads(1);
       sgemm(tA, tB, M, N, K, 1, a, tA ? M : K, b, tB ? K : N, 0, c1, N);
-      assert.equal(lastGemm.threads, 1);
+      assert.equal(lastGemm.chunks, 1);
       setNumThreads(2);
       sgemm(tA, tB, M, N, K, 1, a, tA ? M : K, b, tB ? K : N, 0, c2, N);
-      assert.equal(lastGemm.threads, 2, `${M}x${N}x${K} should use 2 threads`);
+      assert.ok(lastGemm.chunks > 1, `${M}x${N}x${K} should be split`);
       assertClose(bufs.read(c2, M * N), bufs.read(c1, M * N), 1e-6, 1e-6, `mt vs st ${M}x${N}x${K}`);
       bufs.freeAll();
     }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rng } from './helpers.js';
 import {
-  MAX_THREADS, alloc, allocZeroed, blockSize, f32View, free, getNumThreads, heapF32, initWasm, memoryStats, readF32,
+  MAX_THREADS, alloc, allocZeroed, blockSize, f32View, free, getNumThreads, heapF32, initWasm, memoryStats, poolStats, readF32,
   setNumThreads, shutdownPool, wasmInfo, wasmInternals, writeF32,
 } from '../../src/backends/wasm/runtime.js';
 import { sgemm, unary } from '../../src/backends/wasm/kernels.js';
@@ -143,7 +143,7 @@ test('a trap in a kernel surfaces as an exception and the pool stays usable', ()
   // Out-of-bounds pointer: run a unary op beyond the memory end.
   const end = memoryStats().memoryBytes;
   assert.throws(() => unary('neg', end - 16, end - 16, 1 << 20));
-  assert.ok(typeof exports.run_task === 'function');
+  assert.ok(typeof exports.run_job === 'function');
   const p = alloc(16);
   writeF32(p, [1, -2, 3, -4]);
   unary('abs', p, p, 4);
@@ -161,8 +161,31 @@ test('the worker pool does not keep the process alive', () => {
     console.log('done');
   `;
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 30000 });
+  const r = spawnSync(process.execPath, [...process.execArgv.filter((a) => a.startsWith('--experimental-wasm')), '--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 30000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /done/);
   assert.ok(Date.now() - t0 < 20000);
+});
+
+test('parallel jobs are shared between the main thread and the workers', () => {
+  const T = getNumThreads();
+  try {
+    setNumThreads(2);
+    const M = 512;
+    const a = alloc(M * M * 4), c = alloc(M * M * 4);
+    heapF32().fill(1, a >> 2, (a >> 2) + M * M);
+    const before = poolStats();
+    const w0 = before.workerChunks[0] ?? 0;
+    const t0 = Date.now();
+    // Workers start asynchronously; the main thread takes every chunk until they have.
+    while ((poolStats().workerChunks[0] ?? 0) === w0 && Date.now() - t0 < 10000) sgemm(false, false, M, M, M, 1, a, M, a, M, 0, c, M);
+    const after = poolStats();
+    assert.ok(after.parallelJobs > before.parallelJobs);
+    assert.ok((after.workerChunks[0] ?? 0) > w0, 'the worker never took a chunk');
+    assert.ok(after.mainChunks > before.mainChunks);
+    assert.ok(readF32(c, M * M).every((v) => v === M));
+    free(a); free(c);
+  } finally {
+    setNumThreads(T);
+  }
 });

@@ -8,9 +8,8 @@ export interface WorkerInit {
   memory: WebAssembly.Memory;
   /** byte offset of the control block (Int32Array of CTRL_INTS) */
   ctrlPtr: number;
-  /** byte offset of the per-thread argument blocks */
-  argPtr: number;
-  argBytes: number;
+  /** byte offset of the job block (abi.ts) */
+  jobPtr: number;
   tid: number;
 }
 
@@ -31,14 +30,16 @@ export interface WasmHost {
 
 // Control block layout, in Int32 slots. Line 0 is shared; worker t owns the 64-byte line t.
 export const CTRL_LINE = 16;
-export const CTRL_PENDING = 0; // workers still running the current job
-export const CTRL_MAIN_SLEEPING = 1; // main thread is (about to be) in Atomics.wait on PENDING
+// Job state: bit 0 = closed (no new participants), bits 1.. = 2 * number of workers inside run_job.
+export const CTRL_JOB = 0;
+export const CTRL_MAIN_SLEEPING = 1; // main thread is (about to be) in Atomics.wait on CTRL_JOB
 export const CTRL_SPIN = 2; // spin iterations before a worker sleeps
 export const W_SEQ = 0; // job sequence number for this worker (main increments)
 export const W_SLEEPING = 1; // worker is (about to be) in Atomics.wait on W_SEQ
 export const W_STATE = 2; // 0 starting, 1 running, -1 instantiation failed
 export const W_ERROR = 3; // nonzero after a trap in run_task
 export const W_EXIT = 4; // set by main to stop the worker
+export const W_CHUNKS = 5; // chunks this worker has run (statistics)
 
 /**
  * The worker loop, as a self-contained function body `(init, Atomics) => void` so that any host can
@@ -47,20 +48,19 @@ export const W_EXIT = 4; // set by main to stop the worker
 export function workerLoopSource(): string {
   return `
 function deeptsWorkerLoop(init) {
-  const { module, memory, ctrlPtr, argPtr, argBytes, tid } = init;
+  const { module, memory, ctrlPtr, jobPtr, tid } = init;
   const ctrl = new Int32Array(memory.buffer, ctrlPtr, ${CTRL_LINE} * (tid + 1));
   const base = ${CTRL_LINE} * tid;
   const SEQ = base + ${W_SEQ}, SLEEPING = base + ${W_SLEEPING}, STATE = base + ${W_STATE};
-  const ERROR = base + ${W_ERROR}, EXIT = base + ${W_EXIT};
-  const PENDING = ${CTRL_PENDING}, MAIN_SLEEPING = ${CTRL_MAIN_SLEEPING}, SPIN = ${CTRL_SPIN};
+  const ERROR = base + ${W_ERROR}, EXIT = base + ${W_EXIT}, CHUNKS = base + ${W_CHUNKS};
+  const JOB = ${CTRL_JOB}, MAIN_SLEEPING = ${CTRL_MAIN_SLEEPING}, SPIN = ${CTRL_SPIN};
   let run = null;
   try {
-    run = new WebAssembly.Instance(module, { env: { memory } }).exports.run_task;
+    run = new WebAssembly.Instance(module, { env: { memory } }).exports.run_job;
     Atomics.store(ctrl, STATE, 1);
   } catch (e) {
     Atomics.store(ctrl, STATE, -1);
   }
-  const myArgs = argPtr + tid * argBytes;
   let seen = 0;
   for (;;) {
     let s = Atomics.load(ctrl, SEQ);
@@ -76,12 +76,18 @@ function deeptsWorkerLoop(init) {
     }
     seen = s;
     if (Atomics.load(ctrl, EXIT) !== 0) return;
-    if (run !== null) {
-      try { run(myArgs); } catch (e) { Atomics.store(ctrl, ERROR, 1); }
-    } else {
-      Atomics.store(ctrl, ERROR, 2);
+    if (run === null) continue;
+    // Join the open job, if it is still open: the main thread never waits for a worker that has
+    // not joined, so a slow-to-wake or descheduled worker cannot delay it.
+    let joined = false;
+    for (;;) {
+      const j = Atomics.load(ctrl, JOB);
+      if ((j & 1) !== 0) break;
+      if (Atomics.compareExchange(ctrl, JOB, j, j + 2) === j) { joined = true; break; }
     }
-    if (Atomics.sub(ctrl, PENDING, 1) === 1 && Atomics.load(ctrl, MAIN_SLEEPING) !== 0) Atomics.notify(ctrl, PENDING, 1);
+    if (!joined) continue;
+    try { Atomics.add(ctrl, CHUNKS, run(jobPtr, tid)); } catch (e) { Atomics.store(ctrl, ERROR, 1); }
+    if (Atomics.sub(ctrl, JOB, 2) === 3 && Atomics.load(ctrl, MAIN_SLEEPING) !== 0) Atomics.notify(ctrl, JOB, 1);
   }
 }
 `;

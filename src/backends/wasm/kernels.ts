@@ -1,15 +1,16 @@
 // Typed wrappers around the wasm kernels. Every buffer argument is a byte offset into the shared
 // memory (see runtime.ts: alloc/free/f32View...), float32 unless noted; matrices are row-major.
-// Each wrapper decides how many threads to use (by size thresholds in `tuning`), writes one argument
-// block per thread (layout: assembly/abi.ts) and runs them with runTasks().
+// Each wrapper writes one job (layout: assembly/abi.ts) and cuts it into chunks: one chunk when the
+// work is below the thresholds in `tuning` (or with one thread), else a few chunks per thread that
+// the main thread and the pool workers claim dynamically (runtime.ts runJob()).
 import * as ABI from './assembly/abi.js';
-import { argBlock, getNumThreads, heapF32, heapF64, heapI32, heapU32, runTasks, threadScratch, wasmInternals } from './runtime.js';
+import { getNumThreads, heapF32, heapF64, heapI32, heapU32, jobBlock, poolScratch, resultsBuffer, runJob, wasmInternals } from './runtime.js';
 
 /** Thresholds and blocking parameters (measured on a 2-core Zen, see bench/gemm.ts). */
 export const tuning = {
   /** GEMM blocking: MC x KC block of A (L2), KC x NC panel of B (L3). MC % MR == 0, NC % NR == 0. */
-  mc: 120,
-  kc: 256,
+  mc: 128,
+  kc: 384,
   nc: 2048,
   /** N (or M) at or below which the unpacked narrow kernels are used. */
   narrowMax: 16,
@@ -21,27 +22,45 @@ export const tuning = {
   eltParMinHeavy: 1 << 13,
   /** Optimizer updates (read 2-4 streams, write 2-3). */
   optimParMin: 1 << 15,
+  /** Chunks per thread when a job is split (dynamic load balancing granularity). */
+  chunksPerThread: 4,
+  /** Smallest GEMM chunk: rows (M split) / columns (N split). */
+  gemmMinChunkRows: 32,
+  gemmMinChunkCols: 128,
 };
 
 // ---------------------------------------------------------------------------------------------
-// Argument writing
+// Job writing
 
 let U32: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 let I32: Int32Array<ArrayBufferLike> = new Int32Array(0);
 let F32: Float32Array<ArrayBufferLike> = new Float32Array(0);
 
-/** Returns the 32-bit slot index of thread t's argument block and refreshes the views. */
-function blk(t: number): number {
+/** Starts writing a job: refreshes the views, sets the opcode; returns the slot index of parameter 0. */
+function job(op: number, chunk: number): number {
   U32 = heapU32();
   I32 = heapI32();
   F32 = heapF32();
-  return argBlock(t) >>> 2;
+  const j = jobBlock() >>> 2;
+  I32[j + ABI.J_OP] = op;
+  I32[j + ABI.J_CHUNK] = chunk;
+  return j + ABI.J_P;
+}
+function jobHeader(slot: number, value: number): void {
+  U32[(jobBlock() >>> 2) + slot] = value;
 }
 
-function threadsFor(work: number, minPerThread: number, maxParts = Infinity): number {
+/**
+ * Chunking of `units` work items (elements, rows...) of `work` total cost: one chunk below
+ * 2 * minWork or with one thread, else up to chunksPerThread chunks per thread of at least minWork.
+ * Returns [chunkSize, nChunks]; chunkSize is a multiple of `align`.
+ */
+function chunking(units: number, work: number, minWork: number, align = 1): [number, number] {
   const T = getNumThreads();
-  if (T <= 1 || work < 2 * minPerThread) return 1;
-  return Math.max(1, Math.min(T, Math.floor(work / minPerThread), maxParts));
+  if (T <= 1 || work < 2 * minWork || units <= align) return [Math.max(units, 1), 1];
+  const target = Math.max(1, Math.min(T * tuning.chunksPerThread, Math.floor(work / minWork)));
+  const cs = Math.max(align, Math.ceil(units / target / align) * align);
+  return [cs, Math.ceil(units / cs)];
 }
 
 /** Splits [0, n) into `parts` contiguous ranges whose interior bounds are multiples of `align`. */
@@ -71,12 +90,13 @@ function checkDim(name: string, v: number): void {
 
 export interface GemmInfo {
   path: 'empty' | 'blocked' | 'narrow' | 'narrow-transposed';
-  threads: number;
+  /** chunks of the job (1: single-threaded) */
+  chunks: number;
   split: 'none' | 'M' | 'N' | 'batch';
 }
 
-/** Which path/threads sgemm would use (for tests and benchmarks). */
-export let lastGemm: GemmInfo = { path: 'empty', threads: 1, split: 'none' };
+/** Which path/chunking the last sgemm call used (for tests and benchmarks). */
+export let lastGemm: GemmInfo = { path: 'empty', chunks: 1, split: 'none' };
 
 /**
  * C = alpha * op(A) @ op(B) + beta * C  (float32, row-major; BLAS semantics: beta == 0 never reads C,
@@ -103,7 +123,7 @@ export function sgemmBatched(
   checkPtr('A', A); checkPtr('B', B); checkPtr('C', C);
   checkDim('strideA', strideA); checkDim('strideB', strideB); checkDim('strideC', strideC);
   if (M === 0 || N === 0 || batch === 0) {
-    lastGemm = { path: 'empty', threads: 1, split: 'none' };
+    lastGemm = { path: 'empty', chunks: 0, split: 'none' };
     return;
   }
   if (lda < Math.max(1, transA ? M : K) || ldb < Math.max(1, transB ? K : N) || ldc < Math.max(1, N)) {
@@ -112,11 +132,9 @@ export function sgemmBatched(
   }
   const { exports } = wasmInternals();
   const MR = exports.gemm_mr(), NR = exports.gemm_nr();
-  const flops = 2 * M * N * K * batch;
-  const T = flops < tuning.gemmParMinFlops ? 1 : getNumThreads();
   const nm = tuning.narrowMax;
 
-  // Problem actually handed to the kernel (narrow-transposed swaps roles: C^T = op(B)^T op(A)^T).
+  // Problem handed to the kernel (narrow-transposed swaps roles: C^T = op(B)^T op(A)^T).
   let tA = transA, tB = transB, m = M, n = N, a = A, la = lda, b = B, lb = ldb, sA = strideA, sB = strideB;
   let rsc = ldc, csc = 1;
   let path: GemmInfo['path'] = 'blocked';
@@ -131,60 +149,50 @@ export function sgemmBatched(
   }
   const narrow = path !== 'blocked';
 
-  // Thread split: batches when there are enough, else rows (m) or columns (n) of every matrix.
+  // Chunks: whole matrices when the batch alone gives enough of them, else row (M) or column (N)
+  // blocks of every matrix (narrow paths: rows only).
+  const T = getNumThreads();
+  const flops = 2 * M * N * K * batch;
   let split: GemmInfo['split'] = 'none';
-  let parts: Array<[number, number]> = [[0, m]];
-  if (T > 1) {
-    if (batch >= T && (batch >= 4 * T || M * N * K < 1 << 20)) {
+  let splitN = false, cpm = 1, cs = m;
+  if (T > 1 && flops >= tuning.gemmParMinFlops) {
+    const target = T * tuning.chunksPerThread;
+    if (batch >= target) {
       split = 'batch';
-      parts = splitRange(batch, T);
-    } else if (narrow || M / MR >= N / NR) {
-      split = 'M';
-      parts = splitRange(m, T, narrow ? 8 : MR);
     } else {
-      split = 'N';
-      parts = splitRange(n, T, NR);
+      const per = Math.ceil(target / batch);
+      splitN = !narrow && m / MR < n / NR;
+      if (splitN) cs = Math.max(tuning.gemmMinChunkCols, Math.ceil(n / per / NR) * NR);
+      else cs = Math.max(narrow ? 8 : tuning.gemmMinChunkRows, Math.ceil(m / per / (narrow ? 8 : MR)) * (narrow ? 8 : MR));
+      cpm = Math.ceil((splitN ? n : m) / cs);
+      if (cpm > 1) split = splitN ? 'N' : 'M';
+      else if (batch > 1) split = 'batch';
     }
-    if (parts.length === 1) split = 'none';
   }
-  const flags = (tA ? 1 : 0) | (tB ? 2 : 0);
-  for (let t = 0; t < parts.length; t++) {
-    const [lo, hi] = parts[t]!;
-    let pm = m, pn = n, pb = batch, pa = a, pbp = b, pc = C;
-    if (split === 'batch') {
-      pb = hi - lo;
-      pa += lo * sA * 4; pbp += lo * sB * 4; pc += lo * strideC * 4;
-    } else if (split === 'M') {
-      pm = hi - lo;
-      pa += (tA ? lo : lo * la) * 4;
-      pc += lo * rsc * 4;
-    } else if (split === 'N') {
-      pn = hi - lo;
-      pbp += (tB ? lo * lb : lo) * 4;
-      pc += lo * csc * 4;
-    }
-    let scratch: number;
-    const mc = Math.min(tuning.mc, Math.ceil(pm / MR) * MR);
-    const kc = Math.max(1, Math.min(tuning.kc, K));
-    const nc = Math.min(tuning.nc, Math.ceil(pn / NR) * NR);
-    if (narrow) scratch = threadScratch(t, exports.gemm_narrow_scratch_bytes(pn, K));
-    else scratch = threadScratch(t, exports.gemm_scratch_bytes(mc, kc, nc));
-    const o = blk(t);
-    I32[o] = narrow ? ABI.T_GEMM_NARROW : ABI.T_GEMM;
-    I32[o + 1] = flags;
-    I32[o + 2] = pm; I32[o + 3] = pn; I32[o + 4] = K;
-    F32[o + 5] = alpha;
-    U32[o + 6] = pa; I32[o + 7] = la;
-    U32[o + 8] = pbp; I32[o + 9] = lb;
-    F32[o + 10] = beta;
-    U32[o + 11] = pc; I32[o + 12] = rsc;
-    U32[o + 13] = scratch;
-    I32[o + 14] = narrow ? csc : mc; I32[o + 15] = kc; I32[o + 16] = nc;
-    I32[o + 17] = pb;
-    U32[o + 18] = sA; U32[o + 19] = sB; U32[o + 20] = strideC;
-  }
-  lastGemm = { path, threads: parts.length, split };
-  runTasks(parts.length);
+  const pm = splitN ? m : Math.min(m, cs), pn = splitN ? Math.min(n, cs) : n;
+  const mc = Math.min(tuning.mc, Math.ceil(pm / MR) * MR);
+  const kc = Math.max(1, Math.min(tuning.kc, K));
+  const nc = Math.min(tuning.nc, Math.ceil(pn / NR) * NR);
+  const scratchBytes = narrow ? exports.gemm_narrow_scratch_bytes(pn, K) : exports.gemm_scratch_bytes(mc, kc, nc);
+  const { base, stride } = poolScratch(scratchBytes);
+  const nChunks = batch * cpm;
+
+  const o = job(narrow ? ABI.T_GEMM_NARROW : ABI.T_GEMM, cs);
+  jobHeader(ABI.J_SCRATCH, base);
+  jobHeader(ABI.J_SCRATCH_STRIDE, stride);
+  I32[o] = (tA ? 1 : 0) | (tB ? 2 : 0);
+  I32[o + 1] = m; I32[o + 2] = n; I32[o + 3] = K;
+  F32[o + 4] = alpha;
+  U32[o + 5] = a; I32[o + 6] = la;
+  U32[o + 7] = b; I32[o + 8] = lb;
+  F32[o + 9] = beta;
+  U32[o + 10] = C; I32[o + 11] = rsc; I32[o + 12] = csc;
+  I32[o + 13] = mc; I32[o + 14] = kc; I32[o + 15] = nc;
+  I32[o + 16] = batch;
+  U32[o + 17] = sA; U32[o + 18] = sB; U32[o + 19] = strideC;
+  I32[o + 20] = splitN ? 1 : 0; I32[o + 21] = cpm;
+  lastGemm = { path, chunks: nChunks, split: nChunks > 1 ? split : 'none' };
+  runJob(nChunks);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,16 +228,10 @@ export function unary(op: UnaryOp, x: number, y: number, n: number, alpha = 0, b
   if (kind === undefined) throw new Error(`deepts wasm: unknown unary op ${op}`);
   checkDim('n', n);
   if (n === 0) return;
-  const T = threadsFor(n, HEAVY_UNARY.has(op) ? tuning.eltParMinHeavy : tuning.eltParMin);
-  const parts = splitRange(n, T, 16);
-  for (let t = 0; t < parts.length; t++) {
-    const [lo, hi] = parts[t]!;
-    const o = blk(t);
-    I32[o] = ABI.T_UNARY; I32[o + 1] = kind;
-    U32[o + 2] = x + lo * 4; U32[o + 3] = y + lo * 4; I32[o + 4] = hi - lo;
-    F32[o + 5] = alpha; F32[o + 6] = beta;
-  }
-  runTasks(parts.length);
+  const [cs, nc] = chunking(n, n, HEAVY_UNARY.has(op) ? tuning.eltParMinHeavy : tuning.eltParMin, 16);
+  const o = job(ABI.T_UNARY, cs);
+  I32[o] = kind; U32[o + 1] = x; U32[o + 2] = y; I32[o + 3] = n; F32[o + 4] = alpha; F32[o + 5] = beta;
+  runJob(nc);
 }
 
 function binaryImpl(op: BinaryOp, mode: number, a: number, b: number, s: number, out: number, m: number, n: number): void {
@@ -237,43 +239,17 @@ function binaryImpl(op: BinaryOp, mode: number, a: number, b: number, s: number,
   if (kind === undefined) throw new Error(`deepts wasm: unknown binary op ${op}`);
   checkDim('m', m); checkDim('n', n);
   if (m === 0 || n === 0) return;
-  const total = m * n;
-  const T = threadsFor(total, op === 'pow' ? tuning.eltParMinHeavy : tuning.eltParMin);
-  let nTasks: number;
-  if (mode === 0 || mode >= 3) {
-    // flat
-    const parts = splitRange(total, T, 16);
-    nTasks = parts.length;
-    for (let t = 0; t < nTasks; t++) {
-      const [lo, hi] = parts[t]!;
-      const o = blk(t);
-      I32[o] = ABI.T_BINARY; I32[o + 1] = kind; I32[o + 2] = mode;
-      U32[o + 3] = a + lo * 4; U32[o + 4] = mode === 0 ? b + lo * 4 : 0; F32[o + 5] = s; U32[o + 6] = out + lo * 4;
-      I32[o + 7] = 1; I32[o + 8] = hi - lo; I32[o + 9] = hi - lo;
-    }
-  } else if (m >= T) {
-    const parts = splitRange(m, T);
-    nTasks = parts.length;
-    for (let t = 0; t < nTasks; t++) {
-      const [lo, hi] = parts[t]!;
-      const o = blk(t);
-      I32[o] = ABI.T_BINARY; I32[o + 1] = kind; I32[o + 2] = mode;
-      U32[o + 3] = a + lo * n * 4; U32[o + 4] = mode === 2 ? b + lo * 4 : b; F32[o + 5] = s;
-      U32[o + 6] = out + lo * n * 4; I32[o + 7] = hi - lo; I32[o + 8] = n; I32[o + 9] = n;
-    }
-  } else {
-    // few long rows: split columns
-    const parts = splitRange(n, T, 16);
-    nTasks = parts.length;
-    for (let t = 0; t < nTasks; t++) {
-      const [lo, hi] = parts[t]!;
-      const o = blk(t);
-      I32[o] = ABI.T_BINARY; I32[o + 1] = kind; I32[o + 2] = mode;
-      U32[o + 3] = a + lo * 4; U32[o + 4] = mode === 1 ? b + lo * 4 : b; F32[o + 5] = s;
-      U32[o + 6] = out + lo * 4; I32[o + 7] = m; I32[o + 8] = hi - lo; I32[o + 9] = n;
-    }
-  }
-  runTasks(nTasks);
+  const minWork = op === 'pow' ? tuning.eltParMinHeavy : tuning.eltParMin;
+  // Flat ops (same shape / scalar) and few long rows are cut into column ranges, else into row ranges.
+  const flat = mode === 0 || mode >= 3;
+  const mm = flat ? 1 : m, nn = flat ? m * n : n;
+  const T = getNumThreads();
+  const byCols = mm < T * tuning.chunksPerThread && nn >= 64;
+  const [cs, nc] = byCols ? chunking(nn, mm * nn, minWork, 16) : chunking(mm, mm * nn, minWork);
+  const o = job(ABI.T_BINARY, cs);
+  I32[o] = kind; I32[o + 1] = mode; U32[o + 2] = a; U32[o + 3] = b; F32[o + 4] = s; U32[o + 5] = out;
+  I32[o + 6] = mm; I32[o + 7] = nn; I32[o + 8] = nn; I32[o + 9] = byCols ? 1 : 0;
+  runJob(nc);
 }
 
 /** out[i] = a[i] op b[i], i < n (out may alias a or b). */
@@ -297,84 +273,62 @@ export function binaryScalar(op: BinaryOp, a: number, s: number, out: number, n:
 export function biasRelu(x: number, bias: number, out: number, m: number, n: number): void {
   checkDim('m', m); checkDim('n', n);
   if (m === 0 || n === 0) return;
-  const T = threadsFor(m * n, tuning.eltParMin);
-  const parts = m >= T ? splitRange(m, T) : [[0, m] as [number, number]];
-  for (let t = 0; t < parts.length; t++) {
-    const [lo, hi] = parts[t]!;
-    const o = blk(t);
-    I32[o] = ABI.T_BIAS_RELU; U32[o + 1] = x + lo * n * 4; U32[o + 2] = bias; U32[o + 3] = out + lo * n * 4;
-    I32[o + 4] = hi - lo; I32[o + 5] = n; I32[o + 6] = n;
-  }
-  runTasks(parts.length);
+  const [cs, nc] = chunking(m, m * n, tuning.eltParMin);
+  const o = job(ABI.T_BIAS_RELU, cs);
+  U32[o] = x; U32[o + 1] = bias; U32[o + 2] = out; I32[o + 3] = m; I32[o + 4] = n;
+  runJob(nc);
 }
 
 /** x[0:n] = value. */
 export function fill(x: number, n: number, value: number): void {
   checkDim('n', n);
   if (n === 0) return;
-  const parts = splitRange(n, threadsFor(n, tuning.eltParMin * 4), 16);
-  for (let t = 0; t < parts.length; t++) {
-    const [lo, hi] = parts[t]!;
-    const o = blk(t);
-    I32[o] = ABI.T_FILL; U32[o + 1] = x + lo * 4; I32[o + 2] = hi - lo; F32[o + 3] = value;
-  }
-  runTasks(parts.length);
+  const [cs, nc] = chunking(n, n, tuning.eltParMin * 4, 16);
+  const o = job(ABI.T_FILL, cs);
+  U32[o] = x; I32[o + 1] = n; F32[o + 2] = value;
+  runJob(nc);
 }
 
-/** Copies `bytes` bytes from src to dst (memmove semantics on one thread; regions must not overlap when split). */
+/** Copies `bytes` bytes from src to dst (memmove semantics when the regions overlap). */
 export function copyBytes(src: number, dst: number, bytes: number): void {
   checkDim('bytes', bytes);
   if (bytes === 0) return;
   const overlap = src < dst + bytes && dst < src + bytes;
-  const parts = overlap ? [[0, bytes] as [number, number]] : splitRange(bytes, threadsFor(bytes, tuning.eltParMin * 16), 64);
-  for (let t = 0; t < parts.length; t++) {
-    const [lo, hi] = parts[t]!;
-    const o = blk(t);
-    I32[o] = ABI.T_COPY; U32[o + 1] = src + lo; U32[o + 2] = dst + lo; U32[o + 3] = hi - lo;
-  }
-  runTasks(parts.length);
+  const [cs, nc] = overlap ? [bytes, 1] : chunking(bytes, bytes, tuning.eltParMin * 16, 64);
+  const o = job(ABI.T_COPY, cs);
+  U32[o] = src; U32[o + 1] = dst; U32[o + 2] = bytes;
+  runJob(nc);
 }
 
 /** y = alpha * x + beta * y over n floats (beta == 0: y is not read). */
 export function axpby(n: number, alpha: number, x: number, beta: number, y: number): void {
   checkDim('n', n);
   if (n === 0) return;
-  const parts = splitRange(n, threadsFor(n, tuning.eltParMin), 16);
-  for (let t = 0; t < parts.length; t++) {
-    const [lo, hi] = parts[t]!;
-    const o = blk(t);
-    I32[o] = ABI.T_AXPY; I32[o + 1] = hi - lo; F32[o + 2] = alpha; U32[o + 3] = x + lo * 4; F32[o + 4] = beta; U32[o + 5] = y + lo * 4;
-  }
-  runTasks(parts.length);
+  const [cs, nc] = chunking(n, n, tuning.eltParMin, 16);
+  const o = job(ABI.T_AXPY, cs);
+  I32[o] = n; F32[o + 1] = alpha; U32[o + 2] = x; F32[o + 3] = beta; U32[o + 4] = y;
+  runJob(nc);
 }
 
 /** For each of `batch` rows x cols matrices: dst[j, i] = src[i, j] (src and dst must not overlap). */
 export function transpose(src: number, dst: number, batch: number, rows: number, cols: number): void {
   checkDim('batch', batch); checkDim('rows', rows); checkDim('cols', cols);
   if (batch === 0 || rows === 0 || cols === 0) return;
-  const T = threadsFor(batch * rows * cols, tuning.eltParMin);
-  const o0 = (t: number, s: number, d: number, b: number) => {
-    const o = blk(t);
-    I32[o] = ABI.T_TRANSPOSE; U32[o + 1] = s; U32[o + 2] = d; I32[o + 3] = b; I32[o + 4] = rows; I32[o + 5] = cols;
-  };
-  if (T > 1 && batch >= T) {
-    const parts = splitRange(batch, T);
-    parts.forEach(([lo, hi], t) => o0(t, src + lo * rows * cols * 4, dst + lo * rows * cols * 4, hi - lo));
-    runTasks(parts.length);
-  } else {
-    // One task per matrix (parallelism across batches only); a big single matrix runs on one thread.
-    o0(0, src, dst, batch);
-    runTasks(1);
-  }
+  // Parallel across matrices only.
+  const [cs, nc] = chunking(batch, batch * rows * cols, tuning.eltParMin);
+  const o = job(ABI.T_TRANSPOSE, cs);
+  U32[o] = src; U32[o + 1] = dst; I32[o + 2] = batch; I32[o + 3] = rows; I32[o + 4] = cols;
+  runJob(nc);
 }
 
 /** out[i] = float(x[i]) for an int32 x. */
 export function castI32ToF32(x: number, out: number, n: number): void {
   checkDim('n', n);
   if (n === 0) return;
-  const o = blk(0);
-  I32[o] = ABI.T_CAST_I32_F32; U32[o + 1] = x; U32[o + 2] = out; I32[o + 3] = n;
-  runTasks(1);
+  const [cs, nc] = chunking(n, n, tuning.eltParMin, 16);
+  const o = job(ABI.T_CAST_I32_F32, cs);
+  U32[o] = x; U32[o + 1] = out; I32[o + 2] = n;
+  runJob(nc);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -385,29 +339,28 @@ const REDUCE: Record<ReduceOp, number> = { sum: ABI.R_SUM, max: ABI.R_MAX, min: 
 
 /**
  * out[i] = reduce_j x[i, j] over an m x n x (times alpha for sum/sumsq; mean: alpha = 1/n).
- * max of an empty row is -inf, sum 0.
+ * max of an empty row is -inf, min +inf, sum 0.
  */
 export function reduceRows(op: ReduceOp, x: number, out: number, m: number, n: number, alpha = 1): void {
   checkDim('m', m); checkDim('n', n);
   if (m === 0) return;
   const kind = REDUCE[op];
-  const T = threadsFor(m * n, tuning.eltParMin);
-  if (T > 1 && m < T && n >= 1024) {
-    // Few long rows: each thread reduces a column slice into its own partial row, then combine here.
-    const parts = splitRange(n, T, 16);
-    const scratch = parts.map((_, t) => threadScratch(t, m * 4 + 64));
-    for (let t = 0; t < parts.length; t++) {
-      const [lo, hi] = parts[t]!;
-      const o = blk(t);
-      I32[o] = ABI.T_REDUCE_ROWS; I32[o + 1] = kind; U32[o + 2] = x + lo * 4; U32[o + 3] = scratch[t]!;
-      I32[o + 4] = m; I32[o + 5] = hi - lo; I32[o + 6] = n; F32[o + 7] = alpha;
-    }
-    runTasks(parts.length);
+  const T = getNumThreads();
+  if (T > 1 && m < T * tuning.chunksPerThread && n >= 4096 && m * n >= 2 * tuning.eltParMin) {
+    // Few long rows: each chunk reduces a column slice of every row into its own partial row,
+    // then the partials are combined here (in chunk order: deterministic).
+    const [cs, nc] = chunking(n, m * n, tuning.eltParMin, 16);
+    const res = resultsBuffer(nc * m * 4);
+    const o = job(ABI.T_REDUCE_ROWS, cs);
+    jobHeader(ABI.J_RESULTS, res);
+    I32[o] = kind; U32[o + 1] = x; U32[o + 2] = out; I32[o + 3] = m; I32[o + 4] = n; F32[o + 5] = alpha; I32[o + 6] = 1;
+    runJob(nc);
     const F = heapF32();
+    const r0 = res >>> 2;
     for (let i = 0; i < m; i++) {
-      let r = F[(scratch[0]! >>> 2) + i]!;
-      for (let t = 1; t < parts.length; t++) {
-        const v = F[(scratch[t]! >>> 2) + i]!;
+      let r = F[r0 + i]!;
+      for (let c = 1; c < nc; c++) {
+        const v = F[r0 + c * m + i]!;
         if (op === 'sum' || op === 'sumsq') r += v;
         else if (Number.isNaN(v) || Number.isNaN(r)) r = NaN;
         else r = op === 'max' ? Math.max(r, v) : Math.min(r, v);
@@ -416,29 +369,20 @@ export function reduceRows(op: ReduceOp, x: number, out: number, m: number, n: n
     }
     return;
   }
-  const parts = splitRange(m, T);
-  for (let t = 0; t < parts.length; t++) {
-    const [lo, hi] = parts[t]!;
-    const o = blk(t);
-    I32[o] = ABI.T_REDUCE_ROWS; I32[o + 1] = kind; U32[o + 2] = x + lo * n * 4; U32[o + 3] = out + lo * 4;
-    I32[o + 4] = hi - lo; I32[o + 5] = n; I32[o + 6] = n; F32[o + 7] = alpha;
-  }
-  runTasks(parts.length);
+  const [cs, nc] = chunking(m, m * n, tuning.eltParMin);
+  const o = job(ABI.T_REDUCE_ROWS, cs);
+  I32[o] = kind; U32[o + 1] = x; U32[o + 2] = out; I32[o + 3] = m; I32[o + 4] = n; F32[o + 5] = alpha; I32[o + 6] = 0;
+  runJob(nc);
 }
 
 /** out[j] = reduce_i x[i, j] over an m x n x (e.g. the bias gradient: reduceCols('sum', dy, db, batch, features)). */
 export function reduceCols(op: ReduceOp, x: number, out: number, m: number, n: number, alpha = 1): void {
   checkDim('m', m); checkDim('n', n);
   if (n === 0) return;
-  const kind = REDUCE[op];
-  const parts = splitRange(n, threadsFor(m * n, tuning.eltParMin), 16);
-  for (let t = 0; t < parts.length; t++) {
-    const [lo, hi] = parts[t]!;
-    const o = blk(t);
-    I32[o] = ABI.T_REDUCE_COLS; I32[o + 1] = kind; U32[o + 2] = x + lo * 4; U32[o + 3] = out + lo * 4;
-    I32[o + 4] = m; I32[o + 5] = hi - lo; I32[o + 6] = n; F32[o + 7] = alpha;
-  }
-  runTasks(parts.length);
+  const [cs, nc] = chunking(n, m * n, tuning.eltParMin, 16);
+  const o = job(ABI.T_REDUCE_COLS, cs);
+  I32[o] = REDUCE[op]; U32[o + 1] = x; U32[o + 2] = out; I32[o + 3] = m; I32[o + 4] = n; F32[o + 5] = alpha;
+  runJob(nc);
 }
 
 export const sumRows = (x: number, out: number, m: number, n: number, alpha = 1) => reduceRows('sum', x, out, m, n, alpha);
@@ -449,51 +393,43 @@ export const maxRows = (x: number, out: number, m: number, n: number) => reduceR
 export function argmaxRows(x: number, out: number, m: number, n: number): void {
   checkDim('m', m); checkDim('n', n);
   if (m === 0) return;
-  const parts = splitRange(m, threadsFor(m * n, tuning.eltParMin));
-  for (let t = 0; t < parts.length; t++) {
-    const [lo, hi] = parts[t]!;
-    const o = blk(t);
-    I32[o] = ABI.T_ARGMAX_ROWS; U32[o + 1] = x + lo * n * 4; U32[o + 2] = out + lo * 4; I32[o + 3] = hi - lo; I32[o + 4] = n; I32[o + 5] = n;
-  }
-  runTasks(parts.length);
+  const [cs, nc] = chunking(m, m * n, tuning.eltParMin);
+  const o = job(ABI.T_ARGMAX_ROWS, cs);
+  U32[o] = x; U32[o + 1] = out; I32[o + 2] = m; I32[o + 3] = n;
+  runJob(nc);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Softmax family (contiguous m x n; outputs may alias inputs)
 
-function rowsTask(task: number, p1: number, p2: number, p3: number, m: number, n: number): void {
+function rowsJob(task: number, p0: number, p1: number, p2: number, m: number, n: number): void {
   checkDim('m', m); checkDim('n', n);
   if (m === 0 || n === 0) return;
-  const parts = splitRange(m, threadsFor(m * n, tuning.eltParMinHeavy));
-  for (let t = 0; t < parts.length; t++) {
-    const [lo, hi] = parts[t]!;
-    const o = blk(t);
-    const off = lo * n * 4;
-    I32[o] = task;
-    if (task === ABI.T_SOFTMAX_ROWS || task === ABI.T_LOG_SOFTMAX_ROWS) {
-      U32[o + 1] = p1 + off; U32[o + 2] = p2 + off; I32[o + 3] = hi - lo; I32[o + 4] = n;
-    } else {
-      U32[o + 1] = p1 + off; U32[o + 2] = p2 + off; U32[o + 3] = p3 + off; I32[o + 4] = hi - lo; I32[o + 5] = n;
-    }
+  const [cs, nc] = chunking(m, m * n, tuning.eltParMinHeavy);
+  const o = job(task, cs);
+  if (task === ABI.T_SOFTMAX_ROWS || task === ABI.T_LOG_SOFTMAX_ROWS) {
+    U32[o] = p0; U32[o + 1] = p1; I32[o + 2] = m; I32[o + 3] = n;
+  } else {
+    U32[o] = p0; U32[o + 1] = p1; U32[o + 2] = p2; I32[o + 3] = m; I32[o + 4] = n;
   }
-  runTasks(parts.length);
+  runJob(nc);
 }
 
 /** y = softmax(x) along the last axis. */
 export function softmaxRows(x: number, y: number, m: number, n: number): void {
-  rowsTask(ABI.T_SOFTMAX_ROWS, x, y, 0, m, n);
+  rowsJob(ABI.T_SOFTMAX_ROWS, x, y, 0, m, n);
 }
 /** y = log_softmax(x) along the last axis. */
 export function logSoftmaxRows(x: number, y: number, m: number, n: number): void {
-  rowsTask(ABI.T_LOG_SOFTMAX_ROWS, x, y, 0, m, n);
+  rowsJob(ABI.T_LOG_SOFTMAX_ROWS, x, y, 0, m, n);
 }
 /** dx = y * (dy - sum(dy * y)) with y = softmax(x). */
 export function softmaxBackwardRows(y: number, dy: number, dx: number, m: number, n: number): void {
-  rowsTask(ABI.T_SOFTMAX_BWD_ROWS, y, dy, dx, m, n);
+  rowsJob(ABI.T_SOFTMAX_BWD_ROWS, y, dy, dx, m, n);
 }
 /** dx = dy - exp(y) * sum(dy) with y = log_softmax(x). */
 export function logSoftmaxBackwardRows(y: number, dy: number, dx: number, m: number, n: number): void {
-  rowsTask(ABI.T_LOG_SOFTMAX_BWD_ROWS, y, dy, dx, m, n);
+  rowsJob(ABI.T_LOG_SOFTMAX_BWD_ROWS, y, dy, dx, m, n);
 }
 
 /**
@@ -505,25 +441,23 @@ export function logSoftmaxBackwardRows(y: number, dy: number, dx: number, m: num
 export function softmaxCrossEntropy(logits: number, labels: number, dlogits: number, B: number, C: number, scale = 1 / B): number {
   checkDim('B', B); checkDim('C', C);
   if (B === 0) return NaN;
-  const parts = splitRange(B, threadsFor(B * C, tuning.eltParMinHeavy));
-  for (let t = 0; t < parts.length; t++) {
-    const [lo, hi] = parts[t]!;
-    const o = blk(t);
-    I32[o] = ABI.T_SOFTMAX_XENT; U32[o + 1] = logits + lo * C * 4; U32[o + 2] = labels + lo * 4;
-    U32[o + 3] = dlogits ? dlogits + lo * C * 4 : 0; I32[o + 4] = hi - lo; I32[o + 5] = C; F32[o + 6] = scale;
-  }
-  runTasks(parts.length);
+  const [cs, nc] = chunking(B, B * C, tuning.eltParMinHeavy);
+  const res = resultsBuffer(nc * 8);
+  const o = job(ABI.T_SOFTMAX_XENT, cs);
+  jobHeader(ABI.J_RESULTS, res);
+  U32[o] = logits; U32[o + 1] = labels; U32[o + 2] = dlogits; I32[o + 3] = B; I32[o + 4] = C; F32[o + 5] = scale;
+  runJob(nc);
   const F64 = heapF64();
   let total = 0;
-  for (let t = 0; t < parts.length; t++) total += F64[(argBlock(t) + 32) >>> 3]!;
+  for (let c = 0; c < nc; c++) total += F64[(res >>> 3) + c]!;
   return total * scale;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Optimizers (in place, float32, n elements; state buffers must be zero-initialised by the caller)
 
-function optimParts(n: number): Array<[number, number]> {
-  return splitRange(n, threadsFor(n, tuning.optimParMin), 16);
+function optimChunks(n: number): [number, number] {
+  return chunking(n, n, tuning.optimParMin, 16);
 }
 
 export interface SgdParams {
@@ -539,19 +473,18 @@ export interface SgdParams {
 }
 
 /** SGD step on p (velocity v needed when momentum > 0, else may be 0). */
-export function sgdUpdate(p: number, g: number, v: number, n: number, o: SgdParams): void {
-  const mu = o.momentum ?? 0;
+export function sgdUpdate(p: number, g: number, v: number, n: number, opt: SgdParams): void {
+  checkDim('n', n);
+  const mu = opt.momentum ?? 0;
   if (mu !== 0 && !v) throw new Error('deepts wasm: sgdUpdate with momentum needs a velocity buffer');
-  const flags = (o.nesterov ? ABI.SGD_NESTEROV : 0) | (o.style === 'torch' ? ABI.SGD_TORCH : 0) |
-    (o.coupledWeightDecay ? ABI.SGD_COUPLED_WD : 0);
-  const parts = optimParts(n);
-  for (let t = 0; t < parts.length; t++) {
-    const [lo, hi] = parts[t]!;
-    const b = blk(t), off = lo * 4;
-    I32[b] = ABI.T_SGD; U32[b + 1] = p + off; U32[b + 2] = g + off; U32[b + 3] = v ? v + off : 0; I32[b + 4] = hi - lo;
-    F32[b + 5] = o.lr; F32[b + 6] = mu; F32[b + 7] = o.weightDecay ?? 0; F32[b + 8] = o.dampening ?? 0; I32[b + 9] = flags;
-  }
-  if (n > 0) runTasks(parts.length);
+  if (n === 0) return;
+  const flags = (opt.nesterov ? ABI.SGD_NESTEROV : 0) | (opt.style === 'torch' ? ABI.SGD_TORCH : 0) |
+    (opt.coupledWeightDecay ? ABI.SGD_COUPLED_WD : 0);
+  const [cs, nc] = optimChunks(n);
+  const o = job(ABI.T_SGD, cs);
+  U32[o] = p; U32[o + 1] = g; U32[o + 2] = v; I32[o + 3] = n;
+  F32[o + 4] = opt.lr; F32[o + 5] = mu; F32[o + 6] = opt.weightDecay ?? 0; F32[o + 7] = opt.dampening ?? 0; I32[o + 8] = flags;
+  runJob(nc);
 }
 
 export interface RmspropParams {
@@ -567,22 +500,20 @@ export interface RmspropParams {
 }
 
 /** RMSprop step (Keras 3 semantics by default). v: mean square; mom: momentum buffer (if momentum > 0); mg: mean grad (if centered). */
-export function rmspropUpdate(p: number, g: number, v: number, mom: number, mg: number, n: number, o: RmspropParams): void {
-  const momentum = o.momentum ?? 0;
+export function rmspropUpdate(p: number, g: number, v: number, mom: number, mg: number, n: number, opt: RmspropParams): void {
+  checkDim('n', n);
+  const momentum = opt.momentum ?? 0;
   if (momentum > 0 && !mom) throw new Error('deepts wasm: rmspropUpdate with momentum needs a momentum buffer');
-  if (o.centered && !mg) throw new Error('deepts wasm: centered rmspropUpdate needs a mean-gradient buffer');
-  const flags = (o.centered ? ABI.RMS_CENTERED : 0) | (o.epsOutsideSqrt ? ABI.RMS_EPS_OUTSIDE : 0) |
-    (o.coupledWeightDecay ? ABI.RMS_COUPLED_WD : 0);
-  const parts = optimParts(n);
-  for (let t = 0; t < parts.length; t++) {
-    const [lo, hi] = parts[t]!;
-    const b = blk(t), off = lo * 4;
-    I32[b] = ABI.T_RMSPROP; U32[b + 1] = p + off; U32[b + 2] = g + off; U32[b + 3] = v + off;
-    U32[b + 4] = mom ? mom + off : 0; U32[b + 5] = mg ? mg + off : 0; I32[b + 6] = hi - lo;
-    F32[b + 7] = o.lr; F32[b + 8] = o.rho ?? 0.9; F32[b + 9] = momentum; F32[b + 10] = o.epsilon ?? 1e-7;
-    F32[b + 11] = o.weightDecay ?? 0; I32[b + 12] = flags;
-  }
-  if (n > 0) runTasks(parts.length);
+  if (opt.centered && !mg) throw new Error('deepts wasm: centered rmspropUpdate needs a mean-gradient buffer');
+  if (n === 0) return;
+  const flags = (opt.centered ? ABI.RMS_CENTERED : 0) | (opt.epsOutsideSqrt ? ABI.RMS_EPS_OUTSIDE : 0) |
+    (opt.coupledWeightDecay ? ABI.RMS_COUPLED_WD : 0);
+  const [cs, nc] = optimChunks(n);
+  const o = job(ABI.T_RMSPROP, cs);
+  U32[o] = p; U32[o + 1] = g; U32[o + 2] = v; U32[o + 3] = momentum > 0 ? mom : 0; U32[o + 4] = opt.centered ? mg : 0; I32[o + 5] = n;
+  F32[o + 6] = opt.lr; F32[o + 7] = opt.rho ?? 0.9; F32[o + 8] = momentum; F32[o + 9] = opt.epsilon ?? 1e-7;
+  F32[o + 10] = opt.weightDecay ?? 0; I32[o + 11] = flags;
+  runJob(nc);
 }
 
 export interface AdamParams {
@@ -609,18 +540,17 @@ export function adamStepSizes(lr: number, beta1: number, beta2: number, t: numbe
 }
 
 /** Adam / AdamW / AMSGrad step. m, v (and vhat for amsgrad) are state buffers of n floats. */
-export function adamUpdate(p: number, g: number, m: number, v: number, vhat: number, n: number, o: AdamParams): void {
-  if (o.amsgrad && !vhat) throw new Error('deepts wasm: amsgrad adamUpdate needs a vhat buffer');
-  const flags = (o.amsgrad ? ABI.ADAM_AMSGRAD : 0) | (o.coupledWeightDecay ? ABI.ADAM_COUPLED_WD : 0);
-  const parts = optimParts(n);
-  for (let t = 0; t < parts.length; t++) {
-    const [lo, hi] = parts[t]!;
-    const b = blk(t), off = lo * 4;
-    I32[b] = ABI.T_ADAM; U32[b + 1] = p + off; U32[b + 2] = g + off; U32[b + 3] = m + off; U32[b + 4] = v + off;
-    U32[b + 5] = vhat ? vhat + off : 0; I32[b + 6] = hi - lo; F32[b + 7] = o.beta1; F32[b + 8] = o.beta2;
-    F32[b + 9] = o.stepSize; F32[b + 10] = o.c2; F32[b + 11] = o.epsilon; F32[b + 12] = o.decay ?? 0; I32[b + 13] = flags;
-  }
-  if (n > 0) runTasks(parts.length);
+export function adamUpdate(p: number, g: number, m: number, v: number, vhat: number, n: number, opt: AdamParams): void {
+  checkDim('n', n);
+  if (opt.amsgrad && !vhat) throw new Error('deepts wasm: amsgrad adamUpdate needs a vhat buffer');
+  if (n === 0) return;
+  const flags = (opt.amsgrad ? ABI.ADAM_AMSGRAD : 0) | (opt.coupledWeightDecay ? ABI.ADAM_COUPLED_WD : 0);
+  const [cs, nc] = optimChunks(n);
+  const o = job(ABI.T_ADAM, cs);
+  U32[o] = p; U32[o + 1] = g; U32[o + 2] = m; U32[o + 3] = v; U32[o + 4] = opt.amsgrad ? vhat : 0; I32[o + 5] = n;
+  F32[o + 6] = opt.beta1; F32[o + 7] = opt.beta2; F32[o + 8] = opt.stepSize; F32[o + 9] = opt.c2; F32[o + 10] = opt.epsilon;
+  F32[o + 11] = opt.decay ?? 0; I32[o + 12] = flags;
+  runJob(nc);
 }
 
 export interface AdagradParams {
@@ -633,14 +563,13 @@ export interface AdagradParams {
 }
 
 /** AdaGrad step; acc is the accumulator (Keras initialises it to 0.1, PyTorch to 0). */
-export function adagradUpdate(p: number, g: number, acc: number, n: number, o: AdagradParams): void {
-  const flags = (o.epsOutsideSqrt ? ABI.ADAGRAD_EPS_OUTSIDE : 0) | (o.coupledWeightDecay ? ABI.ADAGRAD_COUPLED_WD : 0);
-  const parts = optimParts(n);
-  for (let t = 0; t < parts.length; t++) {
-    const [lo, hi] = parts[t]!;
-    const b = blk(t), off = lo * 4;
-    I32[b] = ABI.T_ADAGRAD; U32[b + 1] = p + off; U32[b + 2] = g + off; U32[b + 3] = acc + off; I32[b + 4] = hi - lo;
-    F32[b + 5] = o.lr; F32[b + 6] = o.epsilon ?? 1e-7; F32[b + 7] = o.weightDecay ?? 0; I32[b + 8] = flags;
-  }
-  if (n > 0) runTasks(parts.length);
+export function adagradUpdate(p: number, g: number, acc: number, n: number, opt: AdagradParams): void {
+  checkDim('n', n);
+  if (n === 0) return;
+  const flags = (opt.epsOutsideSqrt ? ABI.ADAGRAD_EPS_OUTSIDE : 0) | (opt.coupledWeightDecay ? ABI.ADAGRAD_COUPLED_WD : 0);
+  const [cs, nc] = optimChunks(n);
+  const o = job(ABI.T_ADAGRAD, cs);
+  U32[o] = p; U32[o + 1] = g; U32[o + 2] = acc; I32[o + 3] = n;
+  F32[o + 4] = opt.lr; F32[o + 5] = opt.epsilon ?? 1e-7; F32[o + 6] = opt.weightDecay ?? 0; I32[o + 7] = flags;
+  runJob(nc);
 }

@@ -6,7 +6,7 @@
 // workers with Atomics.wait (allowed on Node's main thread).
 import * as ABI from './assembly/abi.js';
 import {
-  CTRL_LINE, CTRL_MAIN_SLEEPING, CTRL_PENDING, CTRL_SPIN, W_ERROR, W_EXIT, W_SEQ, W_SLEEPING, W_STATE,
+  CTRL_JOB, CTRL_LINE, CTRL_MAIN_SLEEPING, CTRL_SPIN, W_CHUNKS, W_ERROR, W_EXIT, W_SEQ, W_SLEEPING, W_STATE,
   workerLoopSource, type WasmHost, type WorkerHandle,
 } from './host.js';
 import { nodeHost } from './node-host.js';
@@ -34,14 +34,14 @@ export interface WasmInfo {
   nr: number;
 }
 
-/** Most threads a pool may use (argument blocks and control lines are preallocated for this many). */
+/** Most threads a pool may use (control lines are preallocated for this many). */
 export const MAX_THREADS = 64;
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB
 
 interface Exports {
-  run_task(p: number): void;
+  run_job(job: number, tid: number): number;
   heap_base(): number;
   abi_version(): number;
   relaxed_simd(): number;
@@ -60,12 +60,13 @@ interface State {
   exports: Exports;
   heapBase: number;
   ctrlPtr: number;
-  argPtr: number;
+  jobPtr: number;
   ctrl: Int32Array;
   threads: number;
   workers: (WorkerHandle | null)[]; // index = tid (0 unused: the main thread)
   workerFailed: boolean[];
-  scratch: { ptr: number; bytes: number }[];
+  scratch: { ptr: number; bytes: number } | null;
+  results: { ptr: number; bytes: number } | null;
 }
 
 let S: State | null = null;
@@ -311,8 +312,8 @@ export function initWasm(opts: WasmInitOptions = {}): WasmInfo {
     }
     const heapBase = exports.heap_base();
     S = {
-      host, variant, path, module, memory, exports, heapBase, ctrlPtr: 0, argPtr: 0, ctrl: new Int32Array(0),
-      threads: 1, workers: [], workerFailed: [], scratch: [],
+      host, variant, path, module, memory, exports, heapBase, ctrlPtr: 0, jobPtr: 0, ctrl: new Int32Array(0),
+      threads: 1, workers: [], workerFailed: [], scratch: null, results: null,
     };
     buf = null;
     refreshViews();
@@ -320,7 +321,7 @@ export function initWasm(opts: WasmInitOptions = {}): WasmInfo {
     // (so that no valid pointer is 0 or near it) is never handed out.
     heapTop = Math.max(1024, (heapBase + 63) & ~63);
     S.ctrlPtr = alloc(MAX_THREADS * CTRL_LINE * 4);
-    S.argPtr = alloc(MAX_THREADS * ABI.ARG_BYTES);
+    S.jobPtr = allocZeroed(ABI.ARG_BYTES);
     heapU8().fill(0, S.ctrlPtr, S.ctrlPtr + MAX_THREADS * CTRL_LINE * 4);
     S.ctrl = new Int32Array(memory.buffer, S.ctrlPtr, MAX_THREADS * CTRL_LINE);
     Atomics.store(S.ctrl, CTRL_SPIN, spinIterations);
@@ -348,7 +349,7 @@ export function isWasmInitialized(): boolean {
   return S !== null;
 }
 
-/** The raw wasm exports (run_task etc.) and memory, for tests and advanced use. */
+/** The raw wasm exports (run_job etc.) and memory, for tests and advanced use. */
 export function wasmInternals(): { exports: Exports; memory: WebAssembly.Memory; module: WebAssembly.Module } {
   const s = st();
   return { exports: s.exports, memory: s.memory, module: s.module };
@@ -407,93 +408,124 @@ function ensureWorkers(n: number): void {
     s.workerFailed[t] = false;
     const tid = t;
     s.workers[t] = s.host.spawnWorker(workerLoopSource(), {
-      module: s.module, memory: s.memory, ctrlPtr: s.ctrlPtr, argPtr: s.argPtr, argBytes: ABI.ARG_BYTES, tid,
+      module: s.module, memory: s.memory, ctrlPtr: s.ctrlPtr, jobPtr: s.jobPtr, tid,
     }, () => {
       s.workerFailed[tid] = true;
     });
   }
 }
 
-/** Byte offset of thread t's argument block. */
-export function argBlock(t: number): number {
-  return st().argPtr + t * ABI.ARG_BYTES;
+/** Byte offset of the job block (layout: assembly/abi.ts). Write the job, then call runJob(). */
+export function jobBlock(): number {
+  return st().jobPtr;
+}
+
+const counters = { jobs: 0, parallelJobs: 0, mainChunks: 0 };
+
+/**
+ * Pool statistics: jobs run, jobs offered to workers, chunks run by the main thread and by each
+ * worker (workerChunks[t-1] for tid t; counts of stopped workers are lost).
+ */
+export function poolStats(): { jobs: number; parallelJobs: number; mainChunks: number; workerChunks: number[] } {
+  const s = st();
+  const workerChunks: number[] = [];
+  for (let t = 1; t < s.workers.length; t++) workerChunks.push(s.workers[t] ? Atomics.load(s.ctrl, CTRL_LINE * t + W_CHUNKS) : 0);
+  return { ...counters, workerChunks };
 }
 
 /**
- * Runs the tasks already written to argument blocks 0..n-1: block 0 on this thread, block t on
- * worker t, and returns when all are done. Throws if a kernel trapped.
+ * Runs the job already written to jobBlock(), cut into nChunks chunks: this thread and up to
+ * getNumThreads()-1 workers claim chunks until none are left. Returns when every chunk is done.
+ * Workers that are asleep or descheduled and join late just find no chunks left; the main
+ * thread only waits for workers that are inside the job. Throws if a kernel trapped.
  */
-export function runTasks(n: number): void {
+export function runJob(nChunks: number): void {
   const s = st();
-  if (n <= 1) {
-    s.exports.run_task(s.argPtr);
+  const J = heapI32();
+  const jo = s.jobPtr >>> 2;
+  J[jo + ABI.J_NCHUNKS] = nChunks;
+  J[jo + ABI.J_COUNTER] = 0;
+  counters.jobs++;
+  const helpers = Math.min(s.threads, nChunks) - 1;
+  if (helpers <= 0) {
+    counters.mainChunks += s.exports.run_job(s.jobPtr, 0);
     return;
   }
-  if (n > s.threads) throw new Error(`deepts wasm: runTasks(${n}) with ${s.threads} threads`);
-  ensureWorkers(n);
+  counters.parallelJobs++;
+  ensureWorkers(helpers + 1);
   const ctrl = s.ctrl;
-  Atomics.store(ctrl, CTRL_PENDING, n - 1);
-  for (let t = 1; t < n; t++) {
+  Atomics.store(ctrl, CTRL_JOB, 0); // open
+  for (let t = 1; t <= helpers; t++) {
     const base = CTRL_LINE * t;
     Atomics.add(ctrl, base + W_SEQ, 1);
     if (Atomics.load(ctrl, base + W_SLEEPING) !== 0) Atomics.notify(ctrl, base + W_SEQ, 1);
   }
   let mainErr: unknown = null;
   try {
-    s.exports.run_task(s.argPtr);
+    counters.mainChunks += s.exports.run_job(s.jobPtr, 0);
   } catch (e) {
     mainErr = e;
   }
-  // Wait: spin briefly, then sleep.
+  // Close the job to newcomers, then wait for the workers inside it (state == 1).
+  Atomics.or(ctrl, CTRL_JOB, 1);
   let spins = 0;
-  while (Atomics.load(ctrl, CTRL_PENDING) !== 0 && spins < spinIterations) spins++;
-  if (Atomics.load(ctrl, CTRL_PENDING) !== 0) {
+  while (Atomics.load(ctrl, CTRL_JOB) !== 1 && spins < spinIterations) spins++;
+  if (Atomics.load(ctrl, CTRL_JOB) !== 1) {
     const t0 = Date.now();
     for (;;) {
       Atomics.store(ctrl, CTRL_MAIN_SLEEPING, 1);
-      const v = Atomics.load(ctrl, CTRL_PENDING);
-      if (v === 0) break;
-      Atomics.wait(ctrl, CTRL_PENDING, v, 200);
-      if (Atomics.load(ctrl, CTRL_PENDING) === 0) break;
-      // Health checks while waiting (a worker that never started, or died).
-      for (let t = 1; t < n; t++) {
-        const state = Atomics.load(ctrl, CTRL_LINE * t + W_STATE);
-        if (s.workerFailed[t] || (state === 0 && Date.now() - t0 > 30000)) {
-          Atomics.store(ctrl, CTRL_MAIN_SLEEPING, 0);
-          const why = s.workerFailed[t] ? 'failed' : 'did not start within 30 s';
-          shutdownPool(); // the next parallel call starts fresh workers
-          throw new Error(`deepts wasm: worker ${t} ${why}`);
-        }
+      const v = Atomics.load(ctrl, CTRL_JOB);
+      if (v === 1) break;
+      Atomics.wait(ctrl, CTRL_JOB, v, 1000);
+      if (Atomics.load(ctrl, CTRL_JOB) !== 1 && Date.now() - t0 > 120000) {
+        Atomics.store(ctrl, CTRL_MAIN_SLEEPING, 0);
+        shutdownPool(); // the next parallel call starts fresh workers
+        throw new Error('deepts wasm: a worker did not finish its chunk within 120 s; the pool was restarted');
       }
     }
     Atomics.store(ctrl, CTRL_MAIN_SLEEPING, 0);
   }
   if (mainErr) throw mainErr;
-  for (let t = 1; t < n; t++) {
+  for (let t = 1; t <= helpers; t++) {
     const base = CTRL_LINE * t;
-    const err = Atomics.load(ctrl, base + W_ERROR);
-    if (err !== 0) {
+    if (Atomics.load(ctrl, base + W_ERROR) !== 0) {
       Atomics.store(ctrl, base + W_ERROR, 0);
-      throw new Error(err === 2 ? `deepts wasm: worker ${t} could not instantiate the module` : `deepts wasm: kernel trapped in worker ${t}`);
+      throw new Error(`deepts wasm: kernel trapped in worker ${t}`);
     }
   }
 }
 
-/** Per-thread scratch area of at least `bytes` (kept and reused across calls). */
-export function threadScratch(t: number, bytes: number): number {
+/**
+ * Per-thread scratch: returns the base of a region of getNumThreads() slices of `bytesPerThread`
+ * (64-byte multiple) bytes; thread tid uses base + tid * stride. Kept and reused across calls.
+ */
+export function poolScratch(bytesPerThread: number): { base: number; stride: number } {
   const s = st();
-  const cur = s.scratch[t];
-  if (cur && cur.bytes >= bytes) return cur.ptr;
-  if (cur) free(cur.ptr);
-  const size = Math.max(bytes, cur ? cur.bytes * 1.5 : 0);
-  const ptr = alloc(size);
-  s.scratch[t] = { ptr, bytes: size };
-  return ptr;
+  const stride = Math.ceil(bytesPerThread / 64) * 64;
+  const need = stride * s.threads;
+  if (!s.scratch || s.scratch.bytes < need) {
+    if (s.scratch) free(s.scratch.ptr);
+    const bytes = Math.max(need, s.scratch ? Math.floor(s.scratch.bytes * 1.5) : 0);
+    s.scratch = { ptr: alloc(bytes), bytes };
+  }
+  return { base: s.scratch.ptr, stride };
 }
 
-/** Releases all per-thread scratch areas (they are re-created on demand). */
+/** A reusable buffer for per-chunk results (partial sums); valid until the next call. */
+export function resultsBuffer(bytes: number): number {
+  const s = st();
+  if (!s.results || s.results.bytes < bytes) {
+    if (s.results) free(s.results.ptr);
+    s.results = { ptr: alloc(Math.max(bytes, 4096)), bytes: Math.max(bytes, 4096) };
+  }
+  return s.results.ptr;
+}
+
+/** Releases the scratch and results buffers (re-created on demand). */
 export function releaseScratch(): void {
   const s = st();
-  for (const sc of s.scratch) if (sc) free(sc.ptr);
-  s.scratch = [];
+  if (s.scratch) free(s.scratch.ptr);
+  if (s.results) free(s.results.ptr);
+  s.scratch = null;
+  s.results = null;
 }

@@ -1,21 +1,36 @@
 // The task ABI shared by the AssemblyScript kernels and the TypeScript runtime. This file must stay
 // valid in both languages (plain numeric constants only): runtime.ts imports it, index.ts too.
 //
-// A task is an argument block of ARG_SLOTS 32-bit slots in the shared memory: slot 0 is the task
-// opcode, the rest are kernel-specific (pointers and sizes as u32/i32, scalars as f32).
+// A job is one argument block of ARG_SLOTS 32-bit slots in the shared memory, shared by all threads.
+// The work is cut into chunks; every participating thread runs run_job(block, tid), which claims
+// chunk indices with an atomic counter until they run out (dynamic load balancing: a thread that
+// is descheduled or still waking up simply takes fewer chunks). Layout:
+//   J_OP        task opcode (T_*)
+//   J_NCHUNKS   number of chunks
+//   J_COUNTER   next chunk to claim (atomic; the runtime zeroes it)
+//   J_CHUNK     chunk size (elements, rows, columns or matrices, per task)
+//   J_SCRATCH   per-thread scratch base; thread tid uses J_SCRATCH + tid * J_SCRATCH_STRIDE
+//   J_SCRATCH_STRIDE
+//   J_RESULTS   per-chunk results (e.g. float64 partial losses), optional
+//   J_P + k     task parameter k (pointers/sizes as u32/i32, scalars as f32)
 
 export const ARG_SLOTS = 64;
 export const ARG_BYTES = 256;
+export const J_OP = 0;
+export const J_NCHUNKS = 1;
+export const J_COUNTER = 2;
+export const J_CHUNK = 3;
+export const J_SCRATCH = 4;
+export const J_SCRATCH_STRIDE = 5;
+export const J_RESULTS = 6;
+export const J_P = 8;
 
-// Task opcodes (slot 0).
+// Task opcodes (slot J_OP).
 export const T_NOOP = 0;
-export const T_GEMM = 1; // blocked SGEMM, optionally batched
-export const T_GEMM_NARROW = 2; // narrow-N SGEMM with strided C, optionally batched
+export const T_GEMM = 1; // blocked SGEMM; chunks are row or column blocks of each matrix of a batch
+export const T_GEMM_NARROW = 2; // narrow-N SGEMM with strided C; chunks as for T_GEMM
 export const T_UNARY = 3;
-export const T_BINARY = 4; // same shape
-export const T_BINARY_ROW = 5; // b has length n, repeated over m rows
-export const T_BINARY_COL = 6; // b has length m, b[i] applied to row i
-export const T_BINARY_SCALAR = 7; // a op s (or s op a when reversed)
+export const T_BINARY = 4; // modes: same shape, row broadcast, column broadcast, scalar, reversed scalar
 export const T_BIAS_RELU = 8;
 export const T_REDUCE_ROWS = 9; // reduce the last axis of an m x n matrix -> m
 export const T_REDUCE_COLS = 10; // reduce the first axis of an m x n matrix -> n
@@ -35,7 +50,7 @@ export const T_AXPY = 23; // y = alpha * x + beta * y
 export const T_TRANSPOSE = 24; // batched 2-D transpose
 export const T_CAST_I32_F32 = 25;
 
-// Unary kinds (T_UNARY slot 1). alpha/beta are op parameters where noted.
+// Unary kinds (T_UNARY parameter 0). alpha/beta are op parameters where noted.
 export const U_COPY = 0;
 export const U_NEG = 1;
 export const U_ABS = 2;
@@ -67,7 +82,7 @@ export const U_POW_SCALAR = 27; // x^alpha (exp(alpha*log x)); exact for alpha 0
 export const U_HARD_SIGMOID = 28; // clip(x/6 + 0.5, 0, 1) (Keras 3)
 export const U_COUNT = 29;
 
-// Binary kinds (T_BINARY* slot 1).
+// Binary kinds (T_BINARY parameter 0).
 export const B_ADD = 0;
 export const B_SUB = 1;
 export const B_MUL = 2;
@@ -87,7 +102,7 @@ export const B_EQ = 15;
 export const B_NE = 16;
 export const B_COUNT = 17;
 
-// Reduction kinds (T_REDUCE_* slot 1).
+// Reduction kinds (T_REDUCE_* parameter 0).
 export const R_SUM = 0;
 export const R_MAX = 1;
 export const R_MIN = 2;

@@ -2,13 +2,14 @@
 //
 // Memory: imported, shared (env.memory). This module allocates nothing and has no data segments:
 // every buffer is a byte offset chosen by the JS allocator above heap_base(). Each thread (main
-// thread and pool workers) instantiates this module on the same memory and executes tasks with
-// run_task(argBlock), where argBlock is an ARG_BYTES block laid out as documented in abi.ts.
+// thread and pool workers) instantiates this module on the same memory and runs
+// run_job(jobBlock, tid): it claims chunks of the job with an atomic counter until none are left
+// (layout and parameters: abi.ts).
 import {
   T_NOOP, T_GEMM, T_GEMM_NARROW, T_UNARY, T_BINARY, T_BIAS_RELU, T_REDUCE_ROWS, T_REDUCE_COLS,
   T_ARGMAX_ROWS, T_SOFTMAX_ROWS, T_LOG_SOFTMAX_ROWS, T_SOFTMAX_XENT, T_SOFTMAX_BWD_ROWS,
   T_LOG_SOFTMAX_BWD_ROWS, T_SGD, T_RMSPROP, T_ADAM, T_ADAGRAD, T_FILL, T_COPY, T_AXPY, T_TRANSPOSE,
-  T_CAST_I32_F32,
+  T_CAST_I32_F32, J_OP, J_NCHUNKS, J_COUNTER, J_CHUNK, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, J_P,
 } from "./abi";
 import { sgemm_blocked, sgemm_narrow } from "./gemm";
 import { bias_relu, fill, axpy, transpose, cast_i32_f32 } from "./elementwise";
@@ -19,9 +20,9 @@ import { sgd, rmsprop, adam, adagrad } from "./optim";
 
 export { gemm_scratch_bytes, gemm_narrow_scratch_bytes, gemm_mr, gemm_nr } from "./gemm";
 
-/** Bumped whenever the task ABI changes; the runtime checks it. */
+/** Bumped whenever the job ABI changes; the runtime checks it. */
 export function abi_version(): i32 {
-  return 1;
+  return 2;
 }
 
 /** First byte after the module's static data; the JS allocator only hands out memory above it. */
@@ -34,73 +35,231 @@ export function relaxed_simd(): i32 {
   return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
 }
 
+// Parameter accessors (k-th task parameter).
 // @ts-ignore: decorator
-@inline function I(p: usize, k: i32): i32 { return load<i32>(p + <usize>k * 4); }
+@inline function I(j: usize, k: i32): i32 { return load<i32>(j + <usize>(J_P + k) * 4); }
 // @ts-ignore: decorator
-@inline function U(p: usize, k: i32): usize { return <usize>load<u32>(p + <usize>k * 4); }
+@inline function U(j: usize, k: i32): usize { return <usize>load<u32>(j + <usize>(J_P + k) * 4); }
 // @ts-ignore: decorator
-@inline function F(p: usize, k: i32): f32 { return load<f32>(p + <usize>k * 4); }
+@inline function F(j: usize, k: i32): f32 { return load<f32>(j + <usize>(J_P + k) * 4); }
+// @ts-ignore: decorator
+@inline function H(j: usize, slot: i32): i32 { return load<i32>(j + <usize>slot * 4); }
 
-function gemmTask(p: usize, narrow: bool): void {
-  const flags = I(p, 1);
+function gemmChunk(j: usize, c: i32, cs: i32, scratch: usize, narrow: bool): void {
+  const flags = I(j, 0);
   const transA = (flags & 1) != 0;
   const transB = (flags & 2) != 0;
-  const M = I(p, 2), N = I(p, 3), K = I(p, 4);
-  const alpha = F(p, 5);
-  let a = U(p, 6);
-  const lda = I(p, 7);
-  let b = U(p, 8);
-  const ldb = I(p, 9);
-  const beta = F(p, 10);
-  let c = U(p, 11);
-  const ldc = I(p, 12);
-  const scratch = U(p, 13);
-  const batch = I(p, 17);
-  const sA = <usize>U(p, 18) * 4, sB = <usize>U(p, 19) * 4, sC = <usize>U(p, 20) * 4;
-  for (let bi = 0; bi < batch; bi++) {
-    if (narrow) sgemm_narrow(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc, I(p, 14), scratch);
-    else sgemm_blocked(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc, scratch, I(p, 14), I(p, 15), I(p, 16));
-    a += sA;
-    b += sB;
-    c += sC;
+  let M = I(j, 1), N = I(j, 2);
+  const K = I(j, 3);
+  const alpha = F(j, 4);
+  let a = U(j, 5);
+  const lda = I(j, 6);
+  let b = U(j, 7);
+  const ldb = I(j, 8);
+  const beta = F(j, 9);
+  let cp = U(j, 10);
+  const rsc = I(j, 11), csc = I(j, 12);
+  const splitN = I(j, 20) != 0;
+  const cpm = I(j, 21);
+  // chunk -> (matrix bi, block s)
+  const bi = c / cpm;
+  const s = c - bi * cpm;
+  a += <usize>bi * <usize>U(j, 17) * 4;
+  b += <usize>bi * <usize>U(j, 18) * 4;
+  cp += <usize>bi * <usize>U(j, 19) * 4;
+  const lo = s * cs;
+  if (splitN) {
+    const hi = lo + cs < N ? lo + cs : N;
+    b += <usize>(transB ? lo * ldb : lo) * 4;
+    cp += <usize>(lo * csc) * 4;
+    N = hi - lo;
+  } else {
+    const hi = lo + cs < M ? lo + cs : M;
+    a += <usize>(transA ? lo : lo * lda) * 4;
+    cp += <usize>(lo * rsc) * 4;
+    M = hi - lo;
+  }
+  if (M <= 0 || N <= 0) return;
+  if (narrow) sgemm_narrow(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, cp, rsc, csc, scratch);
+  else sgemm_blocked(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, cp, rsc, scratch, I(j, 13), I(j, 14), I(j, 15));
+}
+
+function binaryChunk(j: usize, c: i32, cs: i32): void {
+  const kind = I(j, 0), mode = I(j, 1);
+  const a = U(j, 2), b = U(j, 3);
+  const s = F(j, 4);
+  const out = U(j, 5);
+  const m = I(j, 6), n = I(j, 7), ld = I(j, 8);
+  const lo = c * cs;
+  if (I(j, 9) != 0) {
+    // column range [lo, hi) of every row
+    const hi = lo + cs < n ? lo + cs : n;
+    const o = <usize>lo * 4;
+    binary(kind, mode, a + o, mode <= 1 ? b + o : b, s, out + o, m, hi - lo, ld);
+  } else {
+    // row range [lo, hi)
+    const hi = lo + cs < m ? lo + cs : m;
+    const o = <usize>lo * <usize>ld * 4;
+    const bo = mode == 0 ? b + o : (mode == 2 ? b + <usize>lo * 4 : b);
+    binary(kind, mode, a + o, bo, s, out + o, hi - lo, n, ld);
   }
 }
 
-/** Executes one task described by the argument block at p (see abi.ts). */
-export function run_task(p: usize): void {
-  switch (I(p, 0)) {
+// @ts-ignore: decorator
+@inline function rowsOf(j: usize, c: i32, cs: i32, mIdx: i32): i32 {
+  const m = I(j, mIdx);
+  const lo = c * cs;
+  return (lo + cs < m ? lo + cs : m) - lo;
+}
+
+function runChunk(j: usize, op: i32, c: i32, cs: i32, tid: i32): void {
+  const lo = c * cs;
+  const eo = <usize>lo * 4; // byte offset of element/row-index lo
+  switch (op) {
     case T_NOOP: break;
-    case T_GEMM: { gemmTask(p, false); break; }
-    case T_GEMM_NARROW: { gemmTask(p, true); break; }
-    case T_UNARY: { unary(I(p, 1), U(p, 2), U(p, 3), I(p, 4), F(p, 5), F(p, 6)); break; }
-    case T_BINARY: { binary(I(p, 1), I(p, 2), U(p, 3), U(p, 4), F(p, 5), U(p, 6), I(p, 7), I(p, 8), I(p, 9)); break; }
-    case T_BIAS_RELU: { bias_relu(U(p, 1), U(p, 2), U(p, 3), I(p, 4), I(p, 5), I(p, 6)); break; }
-    case T_REDUCE_ROWS: { reduce_rows(I(p, 1), U(p, 2), U(p, 3), I(p, 4), I(p, 5), I(p, 6), F(p, 7)); break; }
-    case T_REDUCE_COLS: { reduce_cols(I(p, 1), U(p, 2), U(p, 3), I(p, 4), I(p, 5), I(p, 6), F(p, 7)); break; }
-    case T_ARGMAX_ROWS: { argmax_rows(U(p, 1), U(p, 2), I(p, 3), I(p, 4), I(p, 5)); break; }
-    case T_SOFTMAX_ROWS: { softmax_rows(U(p, 1), U(p, 2), I(p, 3), I(p, 4)); break; }
-    case T_LOG_SOFTMAX_ROWS: { log_softmax_rows(U(p, 1), U(p, 2), I(p, 3), I(p, 4)); break; }
-    case T_SOFTMAX_XENT: {
-      store<f64>(p + 32, softmax_xent(U(p, 1), U(p, 2), U(p, 3), I(p, 4), I(p, 5), F(p, 6)));
+    case T_GEMM:
+    case T_GEMM_NARROW: {
+      const scratch = <usize>load<u32>(j + J_SCRATCH * 4) + <usize>tid * <usize>load<u32>(j + J_SCRATCH_STRIDE * 4);
+      gemmChunk(j, c, cs, scratch, op == T_GEMM_NARROW);
       break;
     }
-    case T_SOFTMAX_BWD_ROWS: { softmax_bwd_rows(U(p, 1), U(p, 2), U(p, 3), I(p, 4), I(p, 5)); break; }
-    case T_LOG_SOFTMAX_BWD_ROWS: { log_softmax_bwd_rows(U(p, 1), U(p, 2), U(p, 3), I(p, 4), I(p, 5)); break; }
-    case T_SGD: { sgd(U(p, 1), U(p, 2), U(p, 3), I(p, 4), F(p, 5), F(p, 6), F(p, 7), F(p, 8), I(p, 9)); break; }
+    case T_UNARY: {
+      const n = I(j, 3);
+      const cnt = (lo + cs < n ? lo + cs : n) - lo;
+      unary(I(j, 0), U(j, 1) + eo, U(j, 2) + eo, cnt, F(j, 4), F(j, 5));
+      break;
+    }
+    case T_BINARY: { binaryChunk(j, c, cs); break; }
+    case T_BIAS_RELU: {
+      const n = I(j, 4);
+      const ro = <usize>lo * <usize>n * 4;
+      bias_relu(U(j, 0) + ro, U(j, 1), U(j, 2) + ro, rowsOf(j, c, cs, 3), n, n);
+      break;
+    }
+    case T_REDUCE_ROWS: {
+      const m = I(j, 3), n = I(j, 4);
+      if (I(j, 6) != 0) {
+        // column chunk of few long rows: partial results for all m rows at results + c*m*4
+        const cnt = (lo + cs < n ? lo + cs : n) - lo;
+        const res = <usize>load<u32>(j + J_RESULTS * 4) + <usize>c * <usize>m * 4;
+        reduce_rows(I(j, 0), U(j, 1) + eo, res, m, cnt, n, F(j, 5));
+      } else {
+        const ro = <usize>lo * <usize>n * 4;
+        reduce_rows(I(j, 0), U(j, 1) + ro, U(j, 2) + eo, rowsOf(j, c, cs, 3), n, n, F(j, 5));
+      }
+      break;
+    }
+    case T_REDUCE_COLS: {
+      const n = I(j, 4);
+      const cnt = (lo + cs < n ? lo + cs : n) - lo;
+      reduce_cols(I(j, 0), U(j, 1) + eo, U(j, 2) + eo, I(j, 3), cnt, n, F(j, 5));
+      break;
+    }
+    case T_ARGMAX_ROWS: {
+      const n = I(j, 3);
+      argmax_rows(U(j, 0) + <usize>lo * <usize>n * 4, U(j, 1) + eo, rowsOf(j, c, cs, 2), n, n);
+      break;
+    }
+    case T_SOFTMAX_ROWS:
+    case T_LOG_SOFTMAX_ROWS: {
+      const n = I(j, 3);
+      const ro = <usize>lo * <usize>n * 4;
+      if (op == T_SOFTMAX_ROWS) softmax_rows(U(j, 0) + ro, U(j, 1) + ro, rowsOf(j, c, cs, 2), n);
+      else log_softmax_rows(U(j, 0) + ro, U(j, 1) + ro, rowsOf(j, c, cs, 2), n);
+      break;
+    }
+    case T_SOFTMAX_XENT: {
+      const n = I(j, 4);
+      const ro = <usize>lo * <usize>n * 4;
+      const d = U(j, 2);
+      const loss = softmax_xent(U(j, 0) + ro, U(j, 1) + eo, d ? d + ro : 0, rowsOf(j, c, cs, 3), n, F(j, 5));
+      store<f64>(<usize>load<u32>(j + J_RESULTS * 4) + <usize>c * 8, loss);
+      break;
+    }
+    case T_SOFTMAX_BWD_ROWS:
+    case T_LOG_SOFTMAX_BWD_ROWS: {
+      const n = I(j, 4);
+      const ro = <usize>lo * <usize>n * 4;
+      if (op == T_SOFTMAX_BWD_ROWS) softmax_bwd_rows(U(j, 0) + ro, U(j, 1) + ro, U(j, 2) + ro, rowsOf(j, c, cs, 3), n);
+      else log_softmax_bwd_rows(U(j, 0) + ro, U(j, 1) + ro, U(j, 2) + ro, rowsOf(j, c, cs, 3), n);
+      break;
+    }
+    case T_SGD: {
+      const n = I(j, 3);
+      const cnt = (lo + cs < n ? lo + cs : n) - lo;
+      const v = U(j, 2);
+      sgd(U(j, 0) + eo, U(j, 1) + eo, v ? v + eo : 0, cnt, F(j, 4), F(j, 5), F(j, 6), F(j, 7), I(j, 8));
+      break;
+    }
     case T_RMSPROP: {
-      rmsprop(U(p, 1), U(p, 2), U(p, 3), U(p, 4), U(p, 5), I(p, 6), F(p, 7), F(p, 8), F(p, 9), F(p, 10), F(p, 11), I(p, 12));
+      const n = I(j, 5);
+      const cnt = (lo + cs < n ? lo + cs : n) - lo;
+      const mom = U(j, 3), mg = U(j, 4);
+      rmsprop(U(j, 0) + eo, U(j, 1) + eo, U(j, 2) + eo, mom ? mom + eo : 0, mg ? mg + eo : 0, cnt,
+        F(j, 6), F(j, 7), F(j, 8), F(j, 9), F(j, 10), I(j, 11));
       break;
     }
     case T_ADAM: {
-      adam(U(p, 1), U(p, 2), U(p, 3), U(p, 4), U(p, 5), I(p, 6), F(p, 7), F(p, 8), F(p, 9), F(p, 10), F(p, 11), F(p, 12), I(p, 13));
+      const n = I(j, 5);
+      const cnt = (lo + cs < n ? lo + cs : n) - lo;
+      const vh = U(j, 4);
+      adam(U(j, 0) + eo, U(j, 1) + eo, U(j, 2) + eo, U(j, 3) + eo, vh ? vh + eo : 0, cnt,
+        F(j, 6), F(j, 7), F(j, 8), F(j, 9), F(j, 10), F(j, 11), I(j, 12));
       break;
     }
-    case T_ADAGRAD: { adagrad(U(p, 1), U(p, 2), U(p, 3), I(p, 4), F(p, 5), F(p, 6), F(p, 7), I(p, 8)); break; }
-    case T_FILL: { fill(U(p, 1), I(p, 2), F(p, 3)); break; }
-    case T_COPY: { memory.copy(U(p, 2), U(p, 1), U(p, 3)); break; }
-    case T_AXPY: { axpy(I(p, 1), F(p, 2), U(p, 3), F(p, 4), U(p, 5)); break; }
-    case T_TRANSPOSE: { transpose(U(p, 1), U(p, 2), I(p, 3), I(p, 4), I(p, 5)); break; }
-    case T_CAST_I32_F32: { cast_i32_f32(U(p, 1), U(p, 2), I(p, 3)); break; }
+    case T_ADAGRAD: {
+      const n = I(j, 3);
+      const cnt = (lo + cs < n ? lo + cs : n) - lo;
+      adagrad(U(j, 0) + eo, U(j, 1) + eo, U(j, 2) + eo, cnt, F(j, 4), F(j, 5), F(j, 6), I(j, 7));
+      break;
+    }
+    case T_FILL: {
+      const n = I(j, 1);
+      fill(U(j, 0) + eo, (lo + cs < n ? lo + cs : n) - lo, F(j, 2));
+      break;
+    }
+    case T_COPY: {
+      // chunk in bytes
+      const bytes = I(j, 2);
+      const cnt = (lo + cs < bytes ? lo + cs : bytes) - lo;
+      memory.copy(U(j, 1) + <usize>lo, U(j, 0) + <usize>lo, <usize>cnt);
+      break;
+    }
+    case T_AXPY: {
+      const n = I(j, 0);
+      axpy((lo + cs < n ? lo + cs : n) - lo, F(j, 1), U(j, 2) + eo, F(j, 3), U(j, 4) + eo);
+      break;
+    }
+    case T_TRANSPOSE: {
+      // chunk = matrices
+      const batch = I(j, 2), rows = I(j, 3), cols = I(j, 4);
+      const mo = <usize>lo * <usize>rows * <usize>cols * 4;
+      transpose(U(j, 0) + mo, U(j, 1) + mo, (lo + cs < batch ? lo + cs : batch) - lo, rows, cols);
+      break;
+    }
+    case T_CAST_I32_F32: {
+      const n = I(j, 2);
+      cast_i32_f32(U(j, 0) + eo, U(j, 1) + eo, (lo + cs < n ? lo + cs : n) - lo);
+      break;
+    }
     default: unreachable();
   }
+}
+
+/**
+ * Runs chunks of the job at `j` until none are left. Safe to call from any number of threads at
+ * once (each chunk is claimed by exactly one of them). Returns how many chunks this call ran.
+ */
+export function run_job(j: usize, tid: i32): i32 {
+  const op = H(j, J_OP);
+  const n = H(j, J_NCHUNKS);
+  const cs = H(j, J_CHUNK);
+  let done = 0;
+  for (;;) {
+    const c = atomic.add<i32>(j + J_COUNTER * 4, 1);
+    if (c >= n) break;
+    runChunk(j, op, c, cs, tid);
+    done++;
+  }
+  return done;
 }
