@@ -30,11 +30,13 @@ function makeInputTensor(layer: InputLayer): SymbolicTensor {
 export interface TrainingState {
   compiled?: unknown;
   stopTraining: boolean;
+  /** epochs completed by fit (saved in checkpoints; `fit({initialEpoch: model.epoch})` resumes) */
+  epoch: number;
 }
 
 export abstract class Model extends Layer {
   /** Set by `compile` (see train/trainer.ts). */
-  training: TrainingState = { stopTraining: false };
+  training: TrainingState = { stopTraining: false, epoch: 0 };
 
   /** The layers in call order (Sequential: the stack; Functional: topological order, inputs included). */
   abstract get layers(): Layer[];
@@ -107,6 +109,11 @@ export abstract class Model extends Layer {
   testOnBatch(x: Parameters<typeof trainer.testOnBatch>[1], y: Parameters<typeof trainer.testOnBatch>[2]): ReturnType<typeof trainer.testOnBatch> {
     return trainer.testOnBatch(this, x, y);
   }
+  /** Epochs completed by `fit` (restored by loadModel, so `fit(x, y, {epochs, initialEpoch: model.epoch})` resumes). */
+  get epoch(): number {
+    return this.training.epoch;
+  }
+
   /** The optimizer set by compile. */
   get optimizer(): trainer.Compiled['optimizer'] | undefined {
     return (this.training.compiled as trainer.Compiled | undefined)?.optimizer;

@@ -13,6 +13,7 @@ import { scope } from '../core/memory.js';
 import { fmtShape, shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { assign } from '../core/assign.js';
+import { getRngState, setRngState, type RngState } from '../core/random.js';
 import { decodeSafetensors, encodeSafetensors, int64ToInt32, type SafetensorsDType, type SafetensorsTensor } from '../io/safetensors.js';
 import { writeFileAtomic, writeFilesAtomic } from '../io/atomic-write.js';
 import { deserializeLayer, serializeLayer } from '../nn/registry.js';
@@ -31,11 +32,16 @@ const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
 const TO_ST: Record<DType, SafetensorsDType> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
 
-function toSafetensors(named: [string, Tensor][]): Uint8Array {
+function toSafetensors(named: [string, Tensor][], metadata: Record<string, string> = {}): Uint8Array {
   return encodeSafetensors(
     named.map(([name, t]) => ({ name, dtype: TO_ST[t.dtype], shape: t.shape.slice(), data: t.dataSync() })),
-    { format: 'deepts' },
+    { format: 'deepts', ...metadata },
   );
+}
+
+/** One id per save, written into every file of the checkpoint, so a torn checkpoint is detected on load. */
+function newCheckpointId(): string {
+  return `${Date.now().toString(36)}-${Math.floor(Math.random() * 2 ** 48).toString(36)}`;
 }
 
 export interface SaveOptions {
@@ -82,7 +88,8 @@ export async function saveModel(model: Model, dir: string, options: SaveOptions 
   const files: Record<string, Uint8Array | string> = {};
   const weights = model.weights;
   const names = weightNames(model, join(dir, WEIGHTS_FILE));
-  files[WEIGHTS_FILE] = toSafetensors(weights.map((w, i) => [names[i], w]));
+  const checkpoint = newCheckpointId();
+  files[WEIGHTS_FILE] = toSafetensors(weights.map((w, i) => [names[i], w]), { checkpoint });
   const trainingConfig = trainingConfigOf(model);
   let optimizerInfo: Record<string, unknown> | null = null;
   const optimizer = (model.training.compiled as Compiled | undefined)?.optimizer;
@@ -91,7 +98,7 @@ export async function saveModel(model: Model, dir: string, options: SaveOptions 
       const state = optimizer.getState();
       const entries: [string, Tensor][] = [];
       for (const [v, slots] of Object.entries(state.slots)) for (const [s, t] of Object.entries(slots)) entries.push([`${v}/${s}`, t]);
-      files[OPTIMIZER_FILE] = toSafetensors(entries);
+      files[OPTIMIZER_FILE] = toSafetensors(entries, { checkpoint });
       optimizerInfo = { iterations: state.iterations, learningRate: state.learningRate ?? null, file: OPTIMIZER_FILE };
     });
   }
@@ -101,8 +108,12 @@ export async function saveModel(model: Model, dir: string, options: SaveOptions 
     modelConfig: serializeLayer(model),
     trainingConfig,
     optimizerState: optimizerInfo,
+    // where training stands: completed epochs and the random stream (shuffling, dropout) for exact resume
+    trainingState: { epoch: model.training.epoch, rng: getRngState() },
     weights: { file: WEIGHTS_FILE, names },
+    checkpoint,
   };
+  // model.json is renamed into place last: it is the commit point of the checkpoint
   files[MODEL_JSON] = JSON.stringify(json, null, 1);
   await writeFilesAtomic(dir, files);
 }
@@ -201,8 +212,11 @@ export function loadWeights(model: Model, file: string, options: { skipMismatch?
   return report;
 }
 
-/** Rebuilds a model saved with `model.save(dir)`: same topology, weights, compile settings and optimizer state. */
-export async function loadModel(dir: string, options: { compile?: boolean } = {}): Promise<Model> {
+/**
+ * Rebuilds a model saved with `model.save(dir)`: same topology, weights, compile settings, optimizer state, completed
+ * epochs and (unless `restoreRngState: false`) the random stream, so training continues exactly where it stopped.
+ */
+export async function loadModel(dir: string, options: { compile?: boolean; restoreRngState?: boolean } = {}): Promise<Model> {
   const jsonFile = join(dir, MODEL_JSON);
   const json = readJson(jsonFile);
   if (json.format !== MODEL_FORMAT) throw new FormatError(jsonFile, `"format" is ${JSON.stringify(json.format)}, expected "${MODEL_FORMAT}"`);
@@ -218,6 +232,8 @@ export async function loadModel(dir: string, options: { compile?: boolean } = {}
   if (!(layer instanceof Model)) throw new FormatError(jsonFile, `modelConfig describes a ${layer.className}, not a model`);
   const model = layer;
   if (!model.built) throw new FormatError(jsonFile, 'the saved model has no input shape, so its weights cannot be created');
+  const checkpoint = typeof json.checkpoint === 'string' ? json.checkpoint : undefined;
+  checkCheckpointId(join(dir, WEIGHTS_FILE), checkpoint);
   loadWeights(model, join(dir, WEIGHTS_FILE));
   const tc = json.trainingConfig as Record<string, unknown> | null | undefined;
   if (tc && (options.compile ?? true)) {
@@ -234,6 +250,7 @@ export async function loadModel(dir: string, options: { compile?: boolean } = {}
     if (os && typeof os.file === 'string') {
       const file = join(dir, os.file === OPTIMIZER_FILE ? OPTIMIZER_FILE : OPTIMIZER_FILE);
       const decoded = decodeSafetensors(new Uint8Array(readFileSync(file)), file);
+      if (checkpoint !== undefined && decoded.metadata.checkpoint !== checkpoint) throw tornCheckpoint(file, checkpoint, decoded.metadata.checkpoint);
       const slots: Record<string, Record<string, DataArray>> = {};
       for (const [key, entry] of decoded.tensors) {
         const cut = key.lastIndexOf('/');
@@ -247,5 +264,28 @@ export async function loadModel(dir: string, options: { compile?: boolean } = {}
       });
     }
   }
+  const ts = json.trainingState as { epoch?: unknown; rng?: unknown } | null | undefined;
+  if (ts && typeof ts === 'object') {
+    if (typeof ts.epoch === 'number' && Number.isInteger(ts.epoch) && ts.epoch >= 0) model.training.epoch = ts.epoch;
+    if ((options.restoreRngState ?? true) && ts.rng !== undefined) setRngState(checkRngState(jsonFile, ts.rng));
+  }
   return model;
 }
+
+function tornCheckpoint(file: string, expected: string, found: string | undefined): FormatError {
+  return new FormatError(file, `belongs to checkpoint ${JSON.stringify(found ?? null)} but model.json is checkpoint "${expected}": the folder holds parts of two saves (a save was interrupted)`);
+}
+
+function checkCheckpointId(file: string, checkpoint: string | undefined): void {
+  if (checkpoint === undefined || !existsSync(file)) return;
+  const found = decodeSafetensors(new Uint8Array(readFileSync(file)), file).metadata.checkpoint;
+  if (found !== checkpoint) throw tornCheckpoint(file, checkpoint, found);
+}
+
+function checkRngState(file: string, v: unknown): RngState {
+  const r = v as { s?: unknown; spare?: unknown };
+  const ok = r && Array.isArray(r.s) && r.s.length === 4 && r.s.every((x) => Number.isInteger(x)) && (r.spare === null || typeof r.spare === 'number');
+  if (!ok) throw new FormatError(file, 'trainingState.rng must be {s: [4 integers], spare: number|null}');
+  return r as RngState;
+}
+

@@ -282,6 +282,7 @@ export async function fit(model: Model, x: Data, y: Data, args: FitArgs = {}): P
     const logs = trackers.logs();
     if (val) Object.assign(logs, await evaluateLists(model, c, val[0], val[1], batchSize, 'val_'));
     bar?.finish(logs);
+    model.training.epoch = epoch + 1;
     await callbacks.call('onEpochEnd', epoch, logs);
     await yieldToEventLoop();
   }
