@@ -96,6 +96,7 @@ const BIN: Record<BinaryOp, [(a: number, b: number) => number, number, number?]>
   squaredDiff: [(a, b) => (a - b) ** 2, 3e-7, 2e-6],
   gt: [(a, b) => +(a > b), 0], ge: [(a, b) => +(a >= b), 0], lt: [(a, b) => +(a < b), 0], le: [(a, b) => +(a <= b), 0],
   eq: [(a, b) => +(a === b), 0], ne: [(a, b) => +(a !== b), 0],
+  addRelu: [(a, b) => Math.max(a + b, 0), 1e-7],
 };
 
 test('every binary op has a reference row', () => {

@@ -61,6 +61,7 @@ function deeptsWorkerLoop(init) {
   } catch (e) {
     Atomics.store(ctrl, STATE, -1);
   }
+  Atomics.notify(ctrl, STATE);
   let seen = 0;
   for (;;) {
     let s = Atomics.load(ctrl, SEQ);

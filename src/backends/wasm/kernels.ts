@@ -16,15 +16,20 @@ export const tuning = {
   narrowMax: 16,
   /** GEMMs below this many flops run on one thread. */
   gemmParMinFlops: 2e6,
-  /** Elementwise ops on fewer elements than this run on one thread (cheap ops: add, relu...). */
-  eltParMin: 1 << 16,
-  /** Same, for ops with a transcendental (exp, log, tanh, sigmoid, softmax rows...). */
-  eltParMinHeavy: 1 << 13,
-  /** Optimizer updates (read 2-4 streams, write 2-3). */
-  optimParMin: 1 << 15,
+  /**
+   * Elementwise work is split only from 2x this many elements, in chunks of at least this many
+   * (cheap ops: add, relu, reductions...). Measured crossover on 2 cores: ~32K elements.
+   */
+  eltParMin: 1 << 14,
+  /** Same, for ops with a transcendental (exp, log, tanh, sigmoid, softmax rows...): crossover ~8K. */
+  eltParMinHeavy: 1 << 12,
+  /** Optimizer updates (read 2-4 streams, write 2-3): crossover ~16K. */
+  optimParMin: 1 << 13,
   /** Chunks per thread when a job is split (dynamic load balancing granularity). */
   chunksPerThread: 4,
-  /** Smallest GEMM chunk: rows (M split) / columns (N split). */
+  /** GEMM jobs are cut into about this many tiles per thread (each tile repacks its A and B parts). */
+  gemmChunksPerThread: 2,
+  /** Smallest GEMM tile: rows / columns. */
   gemmMinChunkRows: 32,
   gemmMinChunkCols: 128,
 };
@@ -92,7 +97,7 @@ export interface GemmInfo {
   path: 'empty' | 'blocked' | 'narrow' | 'narrow-transposed';
   /** chunks of the job (1: single-threaded) */
   chunks: number;
-  split: 'none' | 'M' | 'N' | 'batch';
+  split: 'none' | 'M' | 'N' | 'MN' | 'batch';
 }
 
 /** Which path/chunking the last sgemm call used (for tests and benchmarks). */
@@ -149,27 +154,37 @@ export function sgemmBatched(
   }
   const narrow = path !== 'blocked';
 
-  // Chunks: whole matrices when the batch alone gives enough of them, else row (M) or column (N)
-  // blocks of every matrix (narrow paths: rows only).
+  // Chunks: whole matrices when the batch alone gives enough of them, else tiles of every matrix:
+  // tilesM x tilesN tiles chosen to minimise the packing each tile repeats (tilesN * M + tilesM * N,
+  // times K); the narrow paths split rows only.
   const T = getNumThreads();
   const flops = 2 * M * N * K * batch;
   let split: GemmInfo['split'] = 'none';
-  let splitN = false, cpm = 1, cs = m;
+  let tilesM = 1, tilesN = 1;
   if (T > 1 && flops >= tuning.gemmParMinFlops) {
-    const target = T * tuning.chunksPerThread;
+    const target = T * tuning.gemmChunksPerThread;
     if (batch >= target) {
       split = 'batch';
     } else {
       const per = Math.ceil(target / batch);
-      splitN = !narrow && m / MR < n / NR;
-      if (splitN) cs = Math.max(tuning.gemmMinChunkCols, Math.ceil(n / per / NR) * NR);
-      else cs = Math.max(narrow ? 8 : tuning.gemmMinChunkRows, Math.ceil(m / per / (narrow ? 8 : MR)) * (narrow ? 8 : MR));
-      cpm = Math.ceil((splitN ? n : m) / cs);
-      if (cpm > 1) split = splitN ? 'N' : 'M';
-      else if (batch > 1) split = 'batch';
+      const maxM = Math.max(1, Math.floor(m / (narrow ? 8 : tuning.gemmMinChunkRows)));
+      const maxN = narrow ? 1 : Math.max(1, Math.floor(n / tuning.gemmMinChunkCols));
+      let best = Infinity;
+      for (let tm = 1; tm <= Math.min(per, maxM); tm++) {
+        const tn = Math.min(maxN, Math.ceil(per / tm));
+        const cost = tn * m + tm * n + (tm * tn < per ? 1e12 * (per - tm * tn) : 0);
+        if (cost < best) { best = cost; tilesM = tm; tilesN = tn; }
+      }
+      split = tilesM > 1 && tilesN > 1 ? 'MN' : tilesM > 1 ? 'M' : tilesN > 1 ? 'N' : batch > 1 ? 'batch' : 'none';
     }
   }
-  const pm = splitN ? m : Math.min(m, cs), pn = splitN ? Math.min(n, cs) : n;
+  const alignM = narrow ? 8 : MR;
+  const cs = Math.ceil(m / tilesM / alignM) * alignM;
+  const csN = Math.ceil(n / tilesN / NR) * NR;
+  tilesM = Math.ceil(m / cs);
+  tilesN = Math.ceil(n / csN);
+  const cpm = tilesM * tilesN;
+  const pm = Math.min(m, cs), pn = Math.min(n, csN);
   const mc = Math.min(tuning.mc, Math.ceil(pm / MR) * MR);
   const kc = Math.max(1, Math.min(tuning.kc, K));
   const nc = Math.min(tuning.nc, Math.ceil(pn / NR) * NR);
@@ -190,7 +205,7 @@ export function sgemmBatched(
   I32[o + 13] = mc; I32[o + 14] = kc; I32[o + 15] = nc;
   I32[o + 16] = batch;
   U32[o + 17] = sA; U32[o + 18] = sB; U32[o + 19] = strideC;
-  I32[o + 20] = splitN ? 1 : 0; I32[o + 21] = cpm;
+  I32[o + 20] = csN; I32[o + 21] = cpm; I32[o + 22] = tilesN;
   lastGemm = { path, chunks: nChunks, split: nChunks > 1 ? split : 'none' };
   runJob(nChunks);
 }
@@ -213,7 +228,7 @@ export const BinaryOps = {
   add: ABI.B_ADD, sub: ABI.B_SUB, mul: ABI.B_MUL, div: ABI.B_DIV, max: ABI.B_MAX, min: ABI.B_MIN,
   pow: ABI.B_POW, reluBackward: ABI.B_RELU_BWD, sigmoidBackward: ABI.B_SIGMOID_BWD,
   tanhBackward: ABI.B_TANH_BWD, squaredDiff: ABI.B_SQUARED_DIFF, gt: ABI.B_GT, ge: ABI.B_GE,
-  lt: ABI.B_LT, le: ABI.B_LE, eq: ABI.B_EQ, ne: ABI.B_NE,
+  lt: ABI.B_LT, le: ABI.B_LE, eq: ABI.B_EQ, ne: ABI.B_NE, addRelu: ABI.B_ADD_RELU,
 } as const;
 export type BinaryOp = keyof typeof BinaryOps;
 
@@ -269,14 +284,9 @@ export function binaryScalar(op: BinaryOp, a: number, s: number, out: number, n:
   binaryImpl(op, reversed ? 4 : 3, a, 0, s, out, 1, n);
 }
 
-/** out[i, j] = max(x[i, j] + bias[j], 0) for an m x n x. */
+/** out[i, j] = max(x[i, j] + bias[j], 0) for an m x n x (= binaryRow('addRelu', ...)). */
 export function biasRelu(x: number, bias: number, out: number, m: number, n: number): void {
-  checkDim('m', m); checkDim('n', n);
-  if (m === 0 || n === 0) return;
-  const [cs, nc] = chunking(m, m * n, tuning.eltParMin);
-  const o = job(ABI.T_BIAS_RELU, cs);
-  U32[o] = x; U32[o + 1] = bias; U32[o + 2] = out; I32[o + 3] = m; I32[o + 4] = n;
-  runJob(nc);
+  binaryImpl('addRelu', 1, x, bias, 0, out, m, n);
 }
 
 /** x[0:n] = value. */

@@ -36,7 +36,7 @@ export interface WasmInfo {
 
 /** Most threads a pool may use (control lines are preallocated for this many). */
 export const MAX_THREADS = 64;
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB
 
@@ -360,14 +360,32 @@ export function wasmInternals(): { exports: Exports; memory: WebAssembly.Memory;
 
 let spinIterations = 20000;
 
-/** Sets how many threads kernels may use (main thread included), 1..MAX_THREADS. */
+/**
+ * Sets how many threads kernels may use (main thread included), 1..MAX_THREADS. Workers are
+ * started on demand; lowering the count parks the extra workers (asleep) instead of stopping them,
+ * so switching back is free. shutdownPool() stops them all.
+ */
 export function setNumThreads(n: number): void {
   const s = st();
-  n = Math.max(1, Math.min(MAX_THREADS, Math.floor(n) || 1));
-  // Stop workers beyond the new count (tids must stay contiguous).
-  for (let t = n; t < s.workers.length; t++) stopWorker(t);
-  s.workers.length = Math.min(s.workers.length, n);
-  s.threads = n;
+  s.threads = Math.max(1, Math.min(MAX_THREADS, Math.floor(n) || 1));
+}
+
+/**
+ * Starts the workers for the current thread count and waits (up to timeoutMs) until each has
+ * instantiated the module, so that the first parallel kernels do not run alone on the main thread.
+ * Returns the number of running workers. Optional: kernels work without it.
+ */
+export function warmupPool(timeoutMs = 10000): number {
+  const s = st();
+  ensureWorkers(s.threads);
+  const t0 = Date.now();
+  let ready = 0;
+  for (let t = 1; t < s.threads; t++) {
+    const idx = CTRL_LINE * t + W_STATE;
+    while (Atomics.load(s.ctrl, idx) === 0 && Date.now() - t0 < timeoutMs) Atomics.wait(s.ctrl, idx, 0, 50);
+    if (Atomics.load(s.ctrl, idx) === 1) ready++;
+  }
+  return ready;
 }
 
 export function getNumThreads(): number {
@@ -420,13 +438,13 @@ export function jobBlock(): number {
   return st().jobPtr;
 }
 
-const counters = { jobs: 0, parallelJobs: 0, mainChunks: 0 };
+const counters = { jobs: 0, parallelJobs: 0, mainChunks: 0, wakeups: 0 };
 
 /**
  * Pool statistics: jobs run, jobs offered to workers, chunks run by the main thread and by each
  * worker (workerChunks[t-1] for tid t; counts of stopped workers are lost).
  */
-export function poolStats(): { jobs: number; parallelJobs: number; mainChunks: number; workerChunks: number[] } {
+export function poolStats(): { jobs: number; parallelJobs: number; mainChunks: number; wakeups: number; workerChunks: number[] } {
   const s = st();
   const workerChunks: number[] = [];
   for (let t = 1; t < s.workers.length; t++) workerChunks.push(s.workers[t] ? Atomics.load(s.ctrl, CTRL_LINE * t + W_CHUNKS) : 0);
@@ -458,7 +476,7 @@ export function runJob(nChunks: number): void {
   for (let t = 1; t <= helpers; t++) {
     const base = CTRL_LINE * t;
     Atomics.add(ctrl, base + W_SEQ, 1);
-    if (Atomics.load(ctrl, base + W_SLEEPING) !== 0) Atomics.notify(ctrl, base + W_SEQ, 1);
+    if (Atomics.load(ctrl, base + W_SLEEPING) !== 0) { counters.wakeups++; Atomics.notify(ctrl, base + W_SEQ, 1); }
   }
   let mainErr: unknown = null;
   try {

@@ -31,7 +31,6 @@ export const T_GEMM = 1; // blocked SGEMM; chunks are row or column blocks of ea
 export const T_GEMM_NARROW = 2; // narrow-N SGEMM with strided C; chunks as for T_GEMM
 export const T_UNARY = 3;
 export const T_BINARY = 4; // modes: same shape, row broadcast, column broadcast, scalar, reversed scalar
-export const T_BIAS_RELU = 8;
 export const T_REDUCE_ROWS = 9; // reduce the last axis of an m x n matrix -> m
 export const T_REDUCE_COLS = 10; // reduce the first axis of an m x n matrix -> n
 export const T_ARGMAX_ROWS = 11;
@@ -100,7 +99,8 @@ export const B_LT = 13;
 export const B_LE = 14;
 export const B_EQ = 15;
 export const B_NE = 16;
-export const B_COUNT = 17;
+export const B_ADD_RELU = 17; // max(a + b, 0): fused bias add + relu (row broadcast mode)
+export const B_COUNT = 18;
 
 // Reduction kinds (T_REDUCE_* parameter 0).
 export const R_SUM = 0;

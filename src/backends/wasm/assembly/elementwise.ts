@@ -139,24 +139,8 @@ import { vexp, vlog, vlog1p, vexpm1, vtanh, vsigmoid, vsoftplus, vpow } from "./
 @inline export function b_eq(a: v128, b: v128): v128 { return v128.and(f32x4.eq(a, b), splat(1.0)); }
 // @ts-ignore: decorator
 @inline export function b_ne(a: v128, b: v128): v128 { return v128.and(f32x4.ne(a, b), splat(1.0)); }
-
-/** out[i, j] = max(x[i, j] + bias[j], 0); rows of x/out have stride ld (elements). */
-export function bias_relu(x: usize, bias: usize, out: usize, m: i32, n: i32, ld: i32): void {
-  const z = f32x4.splat(0);
-  for (let i = 0; i < m; i++) {
-    const xr = x + <usize>i * <usize>ld * 4;
-    const orow = out + <usize>i * <usize>ld * 4;
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const o = <usize>j * 4;
-      v128.store(orow + o, f32x4.max(f32x4.add(v128.load(xr + o), v128.load(bias + o)), z));
-    }
-    if (j < n) {
-      const o = <usize>j * 4;
-      storePartial(orow + o, f32x4.max(f32x4.add(loadPartial(xr + o, n - j), loadPartial(bias + o, n - j)), z), n - j);
-    }
-  }
-}
+// @ts-ignore: decorator
+@inline export function b_add_relu(a: v128, b: v128): v128 { return f32x4.max(f32x4.add(a, b), splat(0)); }
 
 /** x[0:n] = value */
 export function fill(x: usize, n: i32, value: f32): void {

@@ -74,11 +74,28 @@ function packA(transA: bool, a: usize, lda: i32, i0: i32, p0: i32, mc: i32, kc: 
       const rowBase = a + (<usize>(i0 + ir) * lda + p0) * 4;
       const ldaB = <usize>lda * 4;
       if (mr == MR) {
-        // 4 k at a time: load 4 floats of each row, scatter lanes to the k-major panel.
+        // 4 k at a time: 4x4 transposes of (4 rows x 4 k) blocks into the k-major panel.
         let k = 0;
         for (; k + 4 <= kc; k += 4) {
           const dst = dst0 + <usize>(k * MR) * 4;
-          for (let r = 0; r < MR; r++) {
+          let r = 0;
+          for (; r + 4 <= MR; r += 4) {
+            const src = rowBase + <usize>r * ldaB + <usize>k * 4;
+            const r0 = v128.load(src);
+            const r1 = v128.load(src + ldaB);
+            const r2 = v128.load(src + 2 * ldaB);
+            const r3 = v128.load(src + 3 * ldaB);
+            const t01lo = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+            const t23lo = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+            const t01hi = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+            const t23hi = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+            const d = dst + <usize>r * 4;
+            v128.store(d, v128.shuffle<f32>(t01lo, t23lo, 0, 1, 4, 5));
+            v128.store(d, v128.shuffle<f32>(t01lo, t23lo, 2, 3, 6, 7), MR * 4);
+            v128.store(d, v128.shuffle<f32>(t01hi, t23hi, 0, 1, 4, 5), MR * 8);
+            v128.store(d, v128.shuffle<f32>(t01hi, t23hi, 2, 3, 6, 7), MR * 12);
+          }
+          for (; r < MR; r++) {
             const v = v128.load(rowBase + <usize>r * ldaB + <usize>k * 4);
             const d = dst + <usize>r * 4;
             store<f32>(d, f32x4.extract_lane(v, 0));

@@ -6,13 +6,13 @@
 // run_job(jobBlock, tid): it claims chunks of the job with an atomic counter until none are left
 // (layout and parameters: abi.ts).
 import {
-  T_NOOP, T_GEMM, T_GEMM_NARROW, T_UNARY, T_BINARY, T_BIAS_RELU, T_REDUCE_ROWS, T_REDUCE_COLS,
+  T_NOOP, T_GEMM, T_GEMM_NARROW, T_UNARY, T_BINARY, T_REDUCE_ROWS, T_REDUCE_COLS,
   T_ARGMAX_ROWS, T_SOFTMAX_ROWS, T_LOG_SOFTMAX_ROWS, T_SOFTMAX_XENT, T_SOFTMAX_BWD_ROWS,
   T_LOG_SOFTMAX_BWD_ROWS, T_SGD, T_RMSPROP, T_ADAM, T_ADAGRAD, T_FILL, T_COPY, T_AXPY, T_TRANSPOSE,
   T_CAST_I32_F32, J_OP, J_NCHUNKS, J_COUNTER, J_CHUNK, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, J_P,
 } from "./abi";
 import { sgemm_blocked, sgemm_narrow } from "./gemm";
-import { bias_relu, fill, axpy, transpose, cast_i32_f32 } from "./elementwise";
+import { fill, axpy, transpose, cast_i32_f32 } from "./elementwise";
 import { unary, binary } from "./elementwise_loops";
 import { reduce_rows, reduce_cols, argmax_rows } from "./reduce";
 import { softmax_rows, log_softmax_rows, softmax_xent, softmax_bwd_rows, log_softmax_bwd_rows } from "./softmax";
@@ -22,7 +22,7 @@ export { gemm_scratch_bytes, gemm_narrow_scratch_bytes, gemm_mr, gemm_nr } from 
 
 /** Bumped whenever the job ABI changes; the runtime checks it. */
 export function abi_version(): i32 {
-  return 2;
+  return 3;
 }
 
 /** First byte after the module's static data; the JS allocator only hands out memory above it. */
@@ -59,26 +59,23 @@ function gemmChunk(j: usize, c: i32, cs: i32, scratch: usize, narrow: bool): voi
   const beta = F(j, 9);
   let cp = U(j, 10);
   const rsc = I(j, 11), csc = I(j, 12);
-  const splitN = I(j, 20) != 0;
+  // chunk -> (matrix bi, tile row ti, tile column tj); tiles are cs rows x csN columns
+  const csN = I(j, 20);
   const cpm = I(j, 21);
-  // chunk -> (matrix bi, block s)
+  const tilesN = I(j, 22);
   const bi = c / cpm;
   const s = c - bi * cpm;
+  const ti = s / tilesN;
+  const tj = s - ti * tilesN;
   a += <usize>bi * <usize>U(j, 17) * 4;
   b += <usize>bi * <usize>U(j, 18) * 4;
   cp += <usize>bi * <usize>U(j, 19) * 4;
-  const lo = s * cs;
-  if (splitN) {
-    const hi = lo + cs < N ? lo + cs : N;
-    b += <usize>(transB ? lo * ldb : lo) * 4;
-    cp += <usize>(lo * csc) * 4;
-    N = hi - lo;
-  } else {
-    const hi = lo + cs < M ? lo + cs : M;
-    a += <usize>(transA ? lo : lo * lda) * 4;
-    cp += <usize>(lo * rsc) * 4;
-    M = hi - lo;
-  }
+  const m0 = ti * cs, n0 = tj * csN;
+  M = (m0 + cs < M ? m0 + cs : M) - m0;
+  N = (n0 + csN < N ? n0 + csN : N) - n0;
+  a += <usize>(transA ? m0 : m0 * lda) * 4;
+  b += <usize>(transB ? n0 * ldb : n0) * 4;
+  cp += <usize>(m0 * rsc + n0 * csc) * 4;
   if (M <= 0 || N <= 0) return;
   if (narrow) sgemm_narrow(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, cp, rsc, csc, scratch);
   else sgemm_blocked(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, cp, rsc, scratch, I(j, 13), I(j, 14), I(j, 15));
@@ -130,12 +127,6 @@ function runChunk(j: usize, op: i32, c: i32, cs: i32, tid: i32): void {
       break;
     }
     case T_BINARY: { binaryChunk(j, c, cs); break; }
-    case T_BIAS_RELU: {
-      const n = I(j, 4);
-      const ro = <usize>lo * <usize>n * 4;
-      bias_relu(U(j, 0) + ro, U(j, 1), U(j, 2) + ro, rowsOf(j, c, cs, 3), n, n);
-      break;
-    }
     case T_REDUCE_ROWS: {
       const m = I(j, 3), n = I(j, 4);
       if (I(j, 6) != 0) {
