@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alloc, free, initWasm, setNumThreads, wasmInfo, writeF32 } from '../src/backends/wasm/runtime.js';
+import { alloc, free, initWasm, setNumThreads, warmupPool, wasmInfo, writeF32 } from '../src/backends/wasm/runtime.js';
 import { lastGemm, sgemm } from '../src/backends/wasm/kernels.js';
 
 interface Shape { name: string; M: number; N: number; K: number; transA: boolean; transB: boolean }
@@ -26,6 +26,7 @@ const only = process.env.BENCH_SHAPES?.split(',');
 const minMs = Number(process.env.BENCH_MIN_MS ?? 400);
 
 initWasm();
+warmupPool();
 const info = wasmInfo();
 console.log(`deepts wasm sgemm: ${info.variant} build (MR=${info.mr} NR=${info.nr}), ${os.cpus()[0]?.model ?? '?'}, ` +
   `${os.availableParallelism()} CPUs, node ${process.version}`);

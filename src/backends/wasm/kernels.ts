@@ -14,13 +14,13 @@ export const tuning = {
   nc: 2048,
   /** N (or M) at or below which the unpacked narrow kernels are used. */
   narrowMax: 16,
-  /** GEMMs below this many flops run on one thread. */
-  gemmParMinFlops: 2e6,
+  /** GEMMs below this many flops run on one thread (2 threads already win at 64^3 = 0.5 MFLOP). */
+  gemmParMinFlops: 3e5,
   /**
    * Elementwise work is split only from 2x this many elements, in chunks of at least this many
-   * (cheap ops: add, relu, reductions...). Measured crossover on 2 cores: ~32K elements.
+   * (cheap, memory-bound ops: add, relu, reductions...). Measured crossover on 2 cores: 64K-128K.
    */
-  eltParMin: 1 << 14,
+  eltParMin: 1 << 15,
   /** Same, for ops with a transcendental (exp, log, tanh, sigmoid, softmax rows...): crossover ~8K. */
   eltParMinHeavy: 1 << 12,
   /** Optimizer updates (read 2-4 streams, write 2-3): crossover ~16K. */

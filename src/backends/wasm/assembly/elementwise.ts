@@ -44,9 +44,9 @@ import { vexp, vlog, vlog1p, vexpm1, vtanh, vsigmoid, vsoftplus, vpow } from "./
 @inline export function u_tanh(x: v128, a: v128, b: v128): v128 { return vtanh(x); }
 // @ts-ignore: decorator
 @inline export function u_sigmoid(x: v128, a: v128, b: v128): v128 { return vsigmoid(x); }
-// max(x, 0) keeps NaN (wasm max is NaN-propagating), like Math.max.
+// pmax(x, 0) = x < 0 ? 0 : x: one maxps, keeps NaN (and -0).
 // @ts-ignore: decorator
-@inline export function u_relu(x: v128, a: v128, b: v128): v128 { return f32x4.max(x, splat(0)); }
+@inline export function u_relu(x: v128, a: v128, b: v128): v128 { return f32x4.pmax(x, splat(0)); }
 // @ts-ignore: decorator
 @inline export function u_square(x: v128, a: v128, b: v128): v128 { return f32x4.mul(x, x); }
 // @ts-ignore: decorator
@@ -93,16 +93,16 @@ import { vexp, vlog, vlog1p, vexpm1, vtanh, vsigmoid, vsoftplus, vpow } from "./
 // @ts-ignore: decorator
 @inline export function u_expm1(x: v128, a: v128, b: v128): v128 { return vexpm1(x); }
 // @ts-ignore: decorator
-@inline export function u_clip(x: v128, a: v128, b: v128): v128 { return f32x4.min(f32x4.max(x, a), b); }
+@inline export function u_clip(x: v128, a: v128, b: v128): v128 { return f32x4.pmin(f32x4.pmax(x, a), b); }
 // @ts-ignore: decorator
-@inline export function u_relu6(x: v128, a: v128, b: v128): v128 { return f32x4.min(f32x4.max(x, splat(0)), splat(6.0)); }
+@inline export function u_relu6(x: v128, a: v128, b: v128): v128 { return f32x4.pmin(f32x4.pmax(x, splat(0)), splat(6.0)); }
 // @ts-ignore: decorator
 @inline export function u_scale_shift(x: v128, a: v128, b: v128): v128 { return madd(x, a, b); }
 // @ts-ignore: decorator
 @inline export function u_pow_scalar(x: v128, a: v128, b: v128): v128 { return vpow(x, a); }
 // @ts-ignore: decorator
 @inline export function u_hard_sigmoid(x: v128, a: v128, b: v128): v128 {
-  return f32x4.min(f32x4.max(madd(x, splat(0.16666666666666666), splat(0.5)), splat(0)), splat(1.0));
+  return f32x4.pmin(f32x4.pmax(madd(x, splat(0.16666666666666666), splat(0.5)), splat(0)), splat(1.0));
 }
 
 // @ts-ignore: decorator
@@ -140,7 +140,7 @@ import { vexp, vlog, vlog1p, vexpm1, vtanh, vsigmoid, vsoftplus, vpow } from "./
 // @ts-ignore: decorator
 @inline export function b_ne(a: v128, b: v128): v128 { return v128.and(f32x4.ne(a, b), splat(1.0)); }
 // @ts-ignore: decorator
-@inline export function b_add_relu(a: v128, b: v128): v128 { return f32x4.max(f32x4.add(a, b), splat(0)); }
+@inline export function b_add_relu(a: v128, b: v128): v128 { return f32x4.pmax(f32x4.add(a, b), splat(0)); }
 
 /** x[0:n] = value */
 export function fill(x: usize, n: i32, value: f32): void {

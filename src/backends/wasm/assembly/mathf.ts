@@ -9,9 +9,12 @@ import { madd, nmadd, splat } from "./simd";
 
 // @ts-ignore: decorator
 @inline export function vexp(x0: v128): v128 {
-  // Clamp: beyond [-110, 88.8] the result is 0 / inf anyway; NaN propagates through min/max.
-  const x = f32x4.min(f32x4.max(x0, splat(-110.0)), splat(88.8));
-  const fx = f32x4.nearest(f32x4.mul(x, splat(1.44269504088896341)));
+  // Clamp: beyond [-110, 88.8] the result is 0 / inf anyway. pmax/pmin (one maxps/minps each,
+  // unlike the NaN-exact f32x4.max/min) still propagate NaN in this operand order.
+  const x = f32x4.pmin(f32x4.pmax(x0, splat(-110.0)), splat(88.8));
+  // n = round(x / ln 2) with the 1.5 * 2^23 trick: the integer lands in the low mantissa bits.
+  const t = madd(x, splat(1.44269504088896341), splat(12582912.0));
+  const fx = f32x4.sub(t, splat(12582912.0));
   let r = nmadd(fx, splat(0.693359375), x);
   r = nmadd(fx, splat(-2.12194440e-4), r);
   const z = f32x4.mul(r, r);
@@ -22,7 +25,7 @@ import { madd, nmadd, splat } from "./simd";
   y = madd(y, r, splat(5.0000001201e-1));
   y = f32x4.add(madd(y, z, r), splat(1.0));
   // 2^n split in two factors so that subnormal results and n = 128 are exact/correctly rounded.
-  const n = i32x4.trunc_sat_f32x4_s(fx);
+  const n = i32x4.sub(t, i32x4.splat(0x4b400000));
   const n1 = i32x4.shr_s(n, 1);
   const n2 = i32x4.sub(n, n1);
   const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23);
@@ -123,7 +126,7 @@ import { madd, nmadd, splat } from "./simd";
 // @ts-ignore: decorator
 @inline export function vsoftplus(x: v128): v128 {
   const e = vexp(f32x4.neg(f32x4.abs(x)));
-  return f32x4.add(f32x4.max(x, splat(0)), vlog1p(e));
+  return f32x4.add(f32x4.pmax(x, splat(0)), vlog1p(e));
 }
 
 /** a^b, elementwise, following Math.pow for the special cases that matter in practice. */

@@ -124,7 +124,7 @@ export function rmsprop(p: usize, g: usize, v: usize, mom: usize, mg: usize, n: 
   st(m, i, mv, vec);
   st(v, i, vv, vec);
   if (flags & ADAM_AMSGRAD) {
-    vv = f32x4.max(ld(vhat, i, vec), vv);
+    vv = f32x4.pmax(ld(vhat, i, vec), vv);
     st(vhat, i, vv, vec);
   }
   const den = madd(f32x4.sqrt(vv), splat(c2), splat(eps));

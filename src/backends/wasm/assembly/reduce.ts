@@ -44,18 +44,29 @@ import { loadPartial } from "./elementwise";
   return hsum(f32x4.add(s0, s1));
 }
 
+// Max/min use pmax/pmin (one maxps/minps; the NaN-exact f32x4.max/min cost ~7 instructions on x64)
+// and track NaN separately with an unordered-compare mask.
+
 /** Max of a row (NaN if any element is NaN; -inf for n == 0). */
 // @ts-ignore: decorator
 @inline export function rowMax(p: usize, n: i32): f32 {
   let m0 = f32x4.splat(-INF), m1 = f32x4.splat(-INF);
+  let nan = f32x4.splat(0);
   let j = 0;
   for (; j + 8 <= n; j += 8) {
     const o = <usize>j * 4;
-    m0 = f32x4.max(m0, v128.load(p + o));
-    m1 = f32x4.max(m1, v128.load(p + o, 16));
+    const a = v128.load(p + o), b = v128.load(p + o, 16);
+    m0 = f32x4.pmax(m0, a);
+    m1 = f32x4.pmax(m1, b);
+    nan = v128.or(nan, v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
   }
-  for (; j + 4 <= n; j += 4) m0 = f32x4.max(m0, v128.load(p + <usize>j * 4));
-  let r = hmax(f32x4.max(m0, m1));
+  for (; j + 4 <= n; j += 4) {
+    const a = v128.load(p + <usize>j * 4);
+    m0 = f32x4.pmax(m0, a);
+    nan = v128.or(nan, f32x4.ne(a, a));
+  }
+  let r = hmax(f32x4.pmax(m0, m1));
+  if (v128.any_true(nan)) return NaN;
   for (; j < n; j++) {
     const v = load<f32>(p + <usize>j * 4);
     r = v != v ? v : (v > r ? v : r);
@@ -66,16 +77,24 @@ import { loadPartial } from "./elementwise";
 // @ts-ignore: decorator
 @inline function rowMin(p: usize, n: i32): f32 {
   let m0 = f32x4.splat(INF), m1 = f32x4.splat(INF);
+  let nan = f32x4.splat(0);
   let j = 0;
   for (; j + 8 <= n; j += 8) {
     const o = <usize>j * 4;
-    m0 = f32x4.min(m0, v128.load(p + o));
-    m1 = f32x4.min(m1, v128.load(p + o, 16));
+    const a = v128.load(p + o), b = v128.load(p + o, 16);
+    m0 = f32x4.pmin(m0, a);
+    m1 = f32x4.pmin(m1, b);
+    nan = v128.or(nan, v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
   }
-  for (; j + 4 <= n; j += 4) m0 = f32x4.min(m0, v128.load(p + <usize>j * 4));
-  const m = f32x4.min(m0, m1);
-  const s = f32x4.min(m, v128.shuffle<f32>(m, m, 2, 3, 0, 1));
-  let r = f32x4.extract_lane(f32x4.min(s, v128.shuffle<f32>(s, s, 1, 0, 3, 2)), 0);
+  for (; j + 4 <= n; j += 4) {
+    const a = v128.load(p + <usize>j * 4);
+    m0 = f32x4.pmin(m0, a);
+    nan = v128.or(nan, f32x4.ne(a, a));
+  }
+  const m = f32x4.pmin(m0, m1);
+  const s = f32x4.pmin(m, v128.shuffle<f32>(m, m, 2, 3, 0, 1));
+  let r = f32x4.extract_lane(f32x4.pmin(s, v128.shuffle<f32>(s, s, 1, 0, 3, 2)), 0);
+  if (v128.any_true(nan)) return NaN;
   for (; j < n; j++) {
     const v = load<f32>(p + <usize>j * 4);
     r = v != v ? v : (v < r ? v : r);

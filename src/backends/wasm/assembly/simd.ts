@@ -33,11 +33,11 @@
   return f32x4.extract_lane(t, 0);
 }
 
-/** Horizontal max of the four lanes (NaN-propagating like wasm f32x4.max). */
+/** Horizontal max of the four lanes (pmax: callers track NaN themselves). */
 // @ts-ignore: decorator
 @inline export function hmax(v: v128): f32 {
-  const s = f32x4.max(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-  const t = f32x4.max(s, v128.shuffle<f32>(s, s, 1, 0, 3, 2));
+  const s = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  const t = f32x4.pmax(s, v128.shuffle<f32>(s, s, 1, 0, 3, 2));
   return f32x4.extract_lane(t, 0);
 }
 
