@@ -159,6 +159,10 @@ function classSize(c: number): number {
   return (((c - 16) & 3) + 5) * 2 ** (k - 2);
 }
 
+function heapBaseBytes(): number {
+  return Math.max(1024, S ? S.heapBase : 0);
+}
+
 function ensureCapacity(end: number): void {
   const mem = S!.memory;
   const have = mem.buffer.byteLength;
@@ -184,25 +188,41 @@ function ensureCapacity(end: number): void {
 export function alloc(bytes: number, align = 64): number {
   st();
   if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`deepts wasm: alloc(${bytes})`);
-  if (align > 64) {
-    if ((align & (align - 1)) !== 0) throw new RangeError(`deepts wasm: alignment ${align} is not a power of two`);
-    const base = alloc(bytes + align - 64);
-    const p = (base + align - 1) & ~(align - 1);
-    if (p !== base) {
-      alignedBase.set(p, base);
-    }
-    return p >>> 0;
+  if (bytes > MAX_PAGES * PAGE - heapBaseBytes()) {
+    throw new RangeError(`deepts wasm: out of memory (alloc of ${bytes} bytes, the limit is 4 GiB)`);
   }
-  const c = classOf(bytes);
-  const size = classSize(c);
+  if (align > 64) {
+    if (!Number.isInteger(align) || (align & (align - 1)) !== 0) throw new RangeError(`deepts wasm: alignment ${align} is not a power of two`);
+    const base = alloc(bytes + align - 64);
+    const p = Math.ceil(base / align) * align;
+    if (p !== base) alignedBase.set(p, base);
+    return p;
+  }
+  let c = classOf(bytes);
   let p = freeLists[c]!.pop();
   if (p === undefined) {
-    ensureCapacity(heapTop + size);
-    p = heapTop;
-    heapTop += size;
+    const need = classSize(c);
+    if (heapTop + need > S!.memory.buffer.byteLength) {
+      // Rather than growing the memory, reuse a free block of one of the next larger classes.
+      for (let d = c + 1; d <= c + 3 && d < NUM_CLASSES; d++) {
+        p = freeLists[d]!.pop();
+        if (p !== undefined) {
+          c = d;
+          break;
+        }
+      }
+    }
+    if (p === undefined) {
+      ensureCapacity(heapTop + need);
+      p = heapTop;
+      heapTop += need;
+    } else {
+      bytesFree -= classSize(c);
+    }
   } else {
-    bytesFree -= size;
+    bytesFree -= classSize(c);
   }
+  const size = classSize(c);
   liveClass.set(p, c);
   bytesInUse += size;
   blocksInUse++;
