@@ -4,7 +4,16 @@
 // work is below the thresholds in `tuning` (or with one thread), else a few chunks per thread that
 // the main thread and the pool workers claim dynamically (runtime.ts runJob()).
 import * as ABI from './assembly/abi.js';
-import { getNumThreads, heapF32, heapF64, heapI32, heapU32, jobBlock, poolScratch, resultsBuffer, runJob, wasmInternals } from './runtime.js';
+import { beginJob, heapF32, poolScratch, resultsBuffer, runJob, wasmInternals, type JobContext } from './runtime.js';
+
+// Hot-path constants as module locals (dev loaders such as tsx turn every access to an imported
+// binding into a getter call; with compiled ESM this makes no difference).
+const {
+  J_OP, J_CHUNK, J_P, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, T_GEMM, T_GEMM_NARROW, T_UNARY, T_BINARY,
+  T_REDUCE_ROWS, T_REDUCE_COLS, T_ARGMAX_ROWS, T_SOFTMAX_ROWS, T_LOG_SOFTMAX_ROWS, T_SOFTMAX_XENT,
+  T_SOFTMAX_BWD_ROWS, T_LOG_SOFTMAX_BWD_ROWS, T_SGD, T_RMSPROP, T_ADAM, T_ADAGRAD, T_FILL, T_COPY, T_AXPY,
+  T_TRANSPOSE, T_CAST_I32_F32,
+} = ABI;
 
 /** Thresholds and blocking parameters (measured on a 2-core Zen, see bench/gemm.ts). */
 export const tuning = {
@@ -40,19 +49,30 @@ export const tuning = {
 let U32: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 let I32: Int32Array<ArrayBufferLike> = new Int32Array(0);
 let F32: Float32Array<ArrayBufferLike> = new Float32Array(0);
+let ctx: JobContext | null = null;
+let jobSlot = 0;
+
+function context(): JobContext {
+  return ctx ?? (ctx = beginJob());
+}
 
 /** Starts writing a job: refreshes the views, sets the opcode; returns the slot index of parameter 0. */
 function job(op: number, chunk: number): number {
-  U32 = heapU32();
-  I32 = heapI32();
-  F32 = heapF32();
-  const j = jobBlock() >>> 2;
-  I32[j + ABI.J_OP] = op;
-  I32[j + ABI.J_CHUNK] = chunk;
-  return j + ABI.J_P;
+  const c = context();
+  U32 = c.u32;
+  I32 = c.i32;
+  F32 = c.f32;
+  jobSlot = c.slot;
+  I32[jobSlot + J_OP] = op;
+  I32[jobSlot + J_CHUNK] = chunk;
+  return jobSlot + J_P;
 }
 function jobHeader(slot: number, value: number): void {
-  U32[(jobBlock() >>> 2) + slot] = value;
+  U32[jobSlot + slot] = value;
+}
+
+function getNumThreads(): number {
+  return context().threads;
 }
 
 /**
@@ -192,9 +212,9 @@ export function sgemmBatched(
   const { base, stride } = poolScratch(scratchBytes);
   const nChunks = batch * cpm;
 
-  const o = job(narrow ? ABI.T_GEMM_NARROW : ABI.T_GEMM, cs);
-  jobHeader(ABI.J_SCRATCH, base);
-  jobHeader(ABI.J_SCRATCH_STRIDE, stride);
+  const o = job(narrow ? T_GEMM_NARROW : T_GEMM, cs);
+  jobHeader(J_SCRATCH, base);
+  jobHeader(J_SCRATCH_STRIDE, stride);
   I32[o] = (tA ? 1 : 0) | (tB ? 2 : 0);
   I32[o + 1] = m; I32[o + 2] = n; I32[o + 3] = K;
   F32[o + 4] = alpha;
@@ -244,7 +264,7 @@ export function unary(op: UnaryOp, x: number, y: number, n: number, alpha = 0, b
   checkDim('n', n);
   if (n === 0) return;
   const [cs, nc] = chunking(n, n, HEAVY_UNARY.has(op) ? tuning.eltParMinHeavy : tuning.eltParMin, 16);
-  const o = job(ABI.T_UNARY, cs);
+  const o = job(T_UNARY, cs);
   I32[o] = kind; U32[o + 1] = x; U32[o + 2] = y; I32[o + 3] = n; F32[o + 4] = alpha; F32[o + 5] = beta;
   runJob(nc);
 }
@@ -261,7 +281,7 @@ function binaryImpl(op: BinaryOp, mode: number, a: number, b: number, s: number,
   const T = getNumThreads();
   const byCols = mm < T * tuning.chunksPerThread && nn >= 64;
   const [cs, nc] = byCols ? chunking(nn, mm * nn, minWork, 16) : chunking(mm, mm * nn, minWork);
-  const o = job(ABI.T_BINARY, cs);
+  const o = job(T_BINARY, cs);
   I32[o] = kind; I32[o + 1] = mode; U32[o + 2] = a; U32[o + 3] = b; F32[o + 4] = s; U32[o + 5] = out;
   I32[o + 6] = mm; I32[o + 7] = nn; I32[o + 8] = nn; I32[o + 9] = byCols ? 1 : 0;
   runJob(nc);
@@ -294,7 +314,7 @@ export function fill(x: number, n: number, value: number): void {
   checkDim('n', n);
   if (n === 0) return;
   const [cs, nc] = chunking(n, n, tuning.eltParMin * 4, 16);
-  const o = job(ABI.T_FILL, cs);
+  const o = job(T_FILL, cs);
   U32[o] = x; I32[o + 1] = n; F32[o + 2] = value;
   runJob(nc);
 }
@@ -305,7 +325,7 @@ export function copyBytes(src: number, dst: number, bytes: number): void {
   if (bytes === 0) return;
   const overlap = src < dst + bytes && dst < src + bytes;
   const [cs, nc] = overlap ? [bytes, 1] : chunking(bytes, bytes, tuning.eltParMin * 16, 64);
-  const o = job(ABI.T_COPY, cs);
+  const o = job(T_COPY, cs);
   U32[o] = src; U32[o + 1] = dst; U32[o + 2] = bytes;
   runJob(nc);
 }
@@ -315,7 +335,7 @@ export function axpby(n: number, alpha: number, x: number, beta: number, y: numb
   checkDim('n', n);
   if (n === 0) return;
   const [cs, nc] = chunking(n, n, tuning.eltParMin, 16);
-  const o = job(ABI.T_AXPY, cs);
+  const o = job(T_AXPY, cs);
   I32[o] = n; F32[o + 1] = alpha; U32[o + 2] = x; F32[o + 3] = beta; U32[o + 4] = y;
   runJob(nc);
 }
@@ -326,7 +346,7 @@ export function transpose(src: number, dst: number, batch: number, rows: number,
   if (batch === 0 || rows === 0 || cols === 0) return;
   // Parallel across matrices only.
   const [cs, nc] = chunking(batch, batch * rows * cols, tuning.eltParMin);
-  const o = job(ABI.T_TRANSPOSE, cs);
+  const o = job(T_TRANSPOSE, cs);
   U32[o] = src; U32[o + 1] = dst; I32[o + 2] = batch; I32[o + 3] = rows; I32[o + 4] = cols;
   runJob(nc);
 }
@@ -336,7 +356,7 @@ export function castI32ToF32(x: number, out: number, n: number): void {
   checkDim('n', n);
   if (n === 0) return;
   const [cs, nc] = chunking(n, n, tuning.eltParMin, 16);
-  const o = job(ABI.T_CAST_I32_F32, cs);
+  const o = job(T_CAST_I32_F32, cs);
   U32[o] = x; U32[o + 1] = out; I32[o + 2] = n;
   runJob(nc);
 }
@@ -361,8 +381,8 @@ export function reduceRows(op: ReduceOp, x: number, out: number, m: number, n: n
     // then the partials are combined here (in chunk order: deterministic).
     const [cs, nc] = chunking(n, m * n, tuning.eltParMin, 16);
     const res = resultsBuffer(nc * m * 4);
-    const o = job(ABI.T_REDUCE_ROWS, cs);
-    jobHeader(ABI.J_RESULTS, res);
+    const o = job(T_REDUCE_ROWS, cs);
+    jobHeader(J_RESULTS, res);
     I32[o] = kind; U32[o + 1] = x; U32[o + 2] = out; I32[o + 3] = m; I32[o + 4] = n; F32[o + 5] = alpha; I32[o + 6] = 1;
     runJob(nc);
     const F = heapF32();
@@ -380,7 +400,7 @@ export function reduceRows(op: ReduceOp, x: number, out: number, m: number, n: n
     return;
   }
   const [cs, nc] = chunking(m, m * n, tuning.eltParMin);
-  const o = job(ABI.T_REDUCE_ROWS, cs);
+  const o = job(T_REDUCE_ROWS, cs);
   I32[o] = kind; U32[o + 1] = x; U32[o + 2] = out; I32[o + 3] = m; I32[o + 4] = n; F32[o + 5] = alpha; I32[o + 6] = 0;
   runJob(nc);
 }
@@ -390,7 +410,7 @@ export function reduceCols(op: ReduceOp, x: number, out: number, m: number, n: n
   checkDim('m', m); checkDim('n', n);
   if (n === 0) return;
   const [cs, nc] = chunking(n, m * n, tuning.eltParMin, 16);
-  const o = job(ABI.T_REDUCE_COLS, cs);
+  const o = job(T_REDUCE_COLS, cs);
   I32[o] = REDUCE[op]; U32[o + 1] = x; U32[o + 2] = out; I32[o + 3] = m; I32[o + 4] = n; F32[o + 5] = alpha;
   runJob(nc);
 }
@@ -404,7 +424,7 @@ export function argmaxRows(x: number, out: number, m: number, n: number): void {
   checkDim('m', m); checkDim('n', n);
   if (m === 0) return;
   const [cs, nc] = chunking(m, m * n, tuning.eltParMin);
-  const o = job(ABI.T_ARGMAX_ROWS, cs);
+  const o = job(T_ARGMAX_ROWS, cs);
   U32[o] = x; U32[o + 1] = out; I32[o + 2] = m; I32[o + 3] = n;
   runJob(nc);
 }
@@ -417,7 +437,7 @@ function rowsJob(task: number, p0: number, p1: number, p2: number, m: number, n:
   if (m === 0 || n === 0) return;
   const [cs, nc] = chunking(m, m * n, tuning.eltParMinHeavy);
   const o = job(task, cs);
-  if (task === ABI.T_SOFTMAX_ROWS || task === ABI.T_LOG_SOFTMAX_ROWS) {
+  if (task === T_SOFTMAX_ROWS || task === T_LOG_SOFTMAX_ROWS) {
     U32[o] = p0; U32[o + 1] = p1; I32[o + 2] = m; I32[o + 3] = n;
   } else {
     U32[o] = p0; U32[o + 1] = p1; U32[o + 2] = p2; I32[o + 3] = m; I32[o + 4] = n;
@@ -427,19 +447,19 @@ function rowsJob(task: number, p0: number, p1: number, p2: number, m: number, n:
 
 /** y = softmax(x) along the last axis. */
 export function softmaxRows(x: number, y: number, m: number, n: number): void {
-  rowsJob(ABI.T_SOFTMAX_ROWS, x, y, 0, m, n);
+  rowsJob(T_SOFTMAX_ROWS, x, y, 0, m, n);
 }
 /** y = log_softmax(x) along the last axis. */
 export function logSoftmaxRows(x: number, y: number, m: number, n: number): void {
-  rowsJob(ABI.T_LOG_SOFTMAX_ROWS, x, y, 0, m, n);
+  rowsJob(T_LOG_SOFTMAX_ROWS, x, y, 0, m, n);
 }
 /** dx = y * (dy - sum(dy * y)) with y = softmax(x). */
 export function softmaxBackwardRows(y: number, dy: number, dx: number, m: number, n: number): void {
-  rowsJob(ABI.T_SOFTMAX_BWD_ROWS, y, dy, dx, m, n);
+  rowsJob(T_SOFTMAX_BWD_ROWS, y, dy, dx, m, n);
 }
 /** dx = dy - exp(y) * sum(dy) with y = log_softmax(x). */
 export function logSoftmaxBackwardRows(y: number, dy: number, dx: number, m: number, n: number): void {
-  rowsJob(ABI.T_LOG_SOFTMAX_BWD_ROWS, y, dy, dx, m, n);
+  rowsJob(T_LOG_SOFTMAX_BWD_ROWS, y, dy, dx, m, n);
 }
 
 /**
@@ -453,11 +473,11 @@ export function softmaxCrossEntropy(logits: number, labels: number, dlogits: num
   if (B === 0) return NaN;
   const [cs, nc] = chunking(B, B * C, tuning.eltParMinHeavy);
   const res = resultsBuffer(nc * 8);
-  const o = job(ABI.T_SOFTMAX_XENT, cs);
-  jobHeader(ABI.J_RESULTS, res);
+  const o = job(T_SOFTMAX_XENT, cs);
+  jobHeader(J_RESULTS, res);
   U32[o] = logits; U32[o + 1] = labels; U32[o + 2] = dlogits; I32[o + 3] = B; I32[o + 4] = C; F32[o + 5] = scale;
   runJob(nc);
-  const F64 = heapF64();
+  const F64 = context().f64;
   let total = 0;
   for (let c = 0; c < nc; c++) total += F64[(res >>> 3) + c]!;
   return total * scale;
@@ -491,7 +511,7 @@ export function sgdUpdate(p: number, g: number, v: number, n: number, opt: SgdPa
   const flags = (opt.nesterov ? ABI.SGD_NESTEROV : 0) | (opt.style === 'torch' ? ABI.SGD_TORCH : 0) |
     (opt.coupledWeightDecay ? ABI.SGD_COUPLED_WD : 0);
   const [cs, nc] = optimChunks(n);
-  const o = job(ABI.T_SGD, cs);
+  const o = job(T_SGD, cs);
   U32[o] = p; U32[o + 1] = g; U32[o + 2] = v; I32[o + 3] = n;
   F32[o + 4] = opt.lr; F32[o + 5] = mu; F32[o + 6] = opt.weightDecay ?? 0; F32[o + 7] = opt.dampening ?? 0; I32[o + 8] = flags;
   runJob(nc);
@@ -519,7 +539,7 @@ export function rmspropUpdate(p: number, g: number, v: number, mom: number, mg: 
   const flags = (opt.centered ? ABI.RMS_CENTERED : 0) | (opt.epsOutsideSqrt ? ABI.RMS_EPS_OUTSIDE : 0) |
     (opt.coupledWeightDecay ? ABI.RMS_COUPLED_WD : 0);
   const [cs, nc] = optimChunks(n);
-  const o = job(ABI.T_RMSPROP, cs);
+  const o = job(T_RMSPROP, cs);
   U32[o] = p; U32[o + 1] = g; U32[o + 2] = v; U32[o + 3] = momentum > 0 ? mom : 0; U32[o + 4] = opt.centered ? mg : 0; I32[o + 5] = n;
   F32[o + 6] = opt.lr; F32[o + 7] = opt.rho ?? 0.9; F32[o + 8] = momentum; F32[o + 9] = opt.epsilon ?? 1e-7;
   F32[o + 10] = opt.weightDecay ?? 0; I32[o + 11] = flags;
@@ -556,7 +576,7 @@ export function adamUpdate(p: number, g: number, m: number, v: number, vhat: num
   if (n === 0) return;
   const flags = (opt.amsgrad ? ABI.ADAM_AMSGRAD : 0) | (opt.coupledWeightDecay ? ABI.ADAM_COUPLED_WD : 0);
   const [cs, nc] = optimChunks(n);
-  const o = job(ABI.T_ADAM, cs);
+  const o = job(T_ADAM, cs);
   U32[o] = p; U32[o + 1] = g; U32[o + 2] = m; U32[o + 3] = v; U32[o + 4] = opt.amsgrad ? vhat : 0; I32[o + 5] = n;
   F32[o + 6] = opt.beta1; F32[o + 7] = opt.beta2; F32[o + 8] = opt.stepSize; F32[o + 9] = opt.c2; F32[o + 10] = opt.epsilon;
   F32[o + 11] = opt.decay ?? 0; I32[o + 12] = flags;
@@ -578,7 +598,7 @@ export function adagradUpdate(p: number, g: number, acc: number, n: number, opt:
   if (n === 0) return;
   const flags = (opt.epsOutsideSqrt ? ABI.ADAGRAD_EPS_OUTSIDE : 0) | (opt.coupledWeightDecay ? ABI.ADAGRAD_COUPLED_WD : 0);
   const [cs, nc] = optimChunks(n);
-  const o = job(ABI.T_ADAGRAD, cs);
+  const o = job(T_ADAGRAD, cs);
   U32[o] = p; U32[o + 1] = g; U32[o + 2] = acc; I32[o + 3] = n;
   F32[o + 4] = opt.lr; F32[o + 5] = opt.epsilon ?? 1e-7; F32[o + 6] = opt.weightDecay ?? 0; I32[o + 7] = flags;
   runJob(nc);

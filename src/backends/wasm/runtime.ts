@@ -37,6 +37,7 @@ export interface WasmInfo {
 /** Most threads a pool may use (control lines are preallocated for this many). */
 export const MAX_THREADS = 64;
 const ABI_VERSION = 3;
+const { J_NCHUNKS, J_COUNTER } = ABI;
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB
 
@@ -89,6 +90,19 @@ let vU32: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 let vU8: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
 let vF64: Float64Array<ArrayBufferLike> = new Float64Array(0);
 
+/** What a kernel wrapper needs to write a job, in one object (one call per op: see beginJob()). */
+export interface JobContext {
+  i32: Int32Array<ArrayBufferLike>;
+  u32: Uint32Array<ArrayBufferLike>;
+  f32: Float32Array<ArrayBufferLike>;
+  f64: Float64Array<ArrayBufferLike>;
+  /** 32-bit slot index of the job block */
+  slot: number;
+  /** current thread count */
+  threads: number;
+}
+const jobCtx: JobContext = { i32: vI32, u32: vU32, f32: vF32, f64: vF64, slot: 0, threads: 1 };
+
 function refreshViews(): void {
   const b = S!.memory.buffer;
   if (b === buf) return;
@@ -98,14 +112,30 @@ function refreshViews(): void {
   vU32 = new Uint32Array(b);
   vU8 = new Uint8Array(b);
   vF64 = new Float64Array(b);
+  jobCtx.i32 = vI32;
+  jobCtx.u32 = vU32;
+  jobCtx.f32 = vF32;
+  jobCtx.f64 = vF64;
 }
 
+/**
+ * The job-writing context (heap views, job block slot, thread count), kept current by the runtime.
+ * Write the job's slots (abi.ts) through it, then call runJob(). Do not alloc() in between.
+ */
+export function beginJob(): JobContext {
+  if (!S) st();
+  return jobCtx;
+}
+
+// Only this runtime grows the memory (alloc -> ensureCapacity -> refreshViews; the kernels never
+// do), so the cached views are current without re-reading memory.buffer on every access.
+
 /** Whole-heap views (index = byte offset >> 2 for 32-bit types, >> 3 for f64). Re-fetch after alloc(). */
-export function heapF32(): Float32Array<ArrayBufferLike> { st(); refreshViews(); return vF32; }
-export function heapI32(): Int32Array<ArrayBufferLike> { st(); refreshViews(); return vI32; }
-export function heapU32(): Uint32Array<ArrayBufferLike> { st(); refreshViews(); return vU32; }
-export function heapU8(): Uint8Array<ArrayBufferLike> { st(); refreshViews(); return vU8; }
-export function heapF64(): Float64Array<ArrayBufferLike> { st(); refreshViews(); return vF64; }
+export function heapF32(): Float32Array<ArrayBufferLike> { if (!S) st(); return vF32; }
+export function heapI32(): Int32Array<ArrayBufferLike> { if (!S) st(); return vI32; }
+export function heapU32(): Uint32Array<ArrayBufferLike> { if (!S) st(); return vU32; }
+export function heapU8(): Uint8Array<ArrayBufferLike> { if (!S) st(); return vU8; }
+export function heapF64(): Float64Array<ArrayBufferLike> { if (!S) st(); return vF64; }
 
 /** A Float32Array view of n floats at ptr (no copy). Stays valid after memory growth. */
 export function f32View(ptr: number, n: number): Float32Array<ArrayBufferLike> {
@@ -342,6 +372,7 @@ export function initWasm(opts: WasmInitOptions = {}): WasmInfo {
     heapTop = Math.max(1024, (heapBase + 63) & ~63);
     S.ctrlPtr = alloc(MAX_THREADS * CTRL_LINE * 4);
     S.jobPtr = allocZeroed(ABI.ARG_BYTES);
+    jobCtx.slot = S.jobPtr >>> 2;
     heapU8().fill(0, S.ctrlPtr, S.ctrlPtr + MAX_THREADS * CTRL_LINE * 4);
     S.ctrl = new Int32Array(memory.buffer, S.ctrlPtr, MAX_THREADS * CTRL_LINE);
     Atomics.store(S.ctrl, CTRL_SPIN, spinIterations);
@@ -388,6 +419,7 @@ let spinIterations = 20000;
 export function setNumThreads(n: number): void {
   const s = st();
   s.threads = Math.max(1, Math.min(MAX_THREADS, Math.floor(n) || 1));
+  jobCtx.threads = s.threads;
 }
 
 /**
@@ -478,11 +510,11 @@ export function poolStats(): { jobs: number; parallelJobs: number; mainChunks: n
  * thread only waits for workers that are inside the job. Throws if a kernel trapped.
  */
 export function runJob(nChunks: number): void {
-  const s = st();
-  const J = heapI32();
-  const jo = s.jobPtr >>> 2;
-  J[jo + ABI.J_NCHUNKS] = nChunks;
-  J[jo + ABI.J_COUNTER] = 0;
+  const s = S ?? st();
+  const J = vI32;
+  const jo = jobCtx.slot;
+  J[jo + J_NCHUNKS] = nChunks;
+  J[jo + J_COUNTER] = 0;
   counters.jobs++;
   const helpers = Math.min(s.threads, nChunks) - 1;
   if (helpers <= 0) {
