@@ -189,3 +189,34 @@ test('parallel jobs are shared between the main thread and the workers', () => {
     setNumThreads(T);
   }
 });
+
+test('both builds load and agree: plain SIMD and relaxed SIMD (FMA)', () => {
+  const script = `
+    import { initWasm, alloc, writeF32, readF32 } from ${JSON.stringify(path.join(root, 'src/backends/wasm/runtime.ts'))};
+    import { sgemm, unary, softmaxCrossEntropy } from ${JSON.stringify(path.join(root, 'src/backends/wasm/kernels.ts'))};
+    const info = initWasm({ threads: 2 });
+    let seed = 1; const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296) - 0.5;
+    const M = 70, N = 90, K = 130;
+    const a = alloc(M * K * 4), b = alloc(K * N * 4), c = alloc(M * N * 4), x = alloc(1000 * 4), lab = alloc(7 * 4);
+    writeF32(a, Array.from({ length: M * K }, rnd)); writeF32(b, Array.from({ length: K * N }, rnd));
+    writeF32(x, Array.from({ length: 1000 }, (_, i) => rnd() * 20));
+    sgemm(false, true, M, N, K, 1, a, K, b, K, 0, c, N);
+    const loss = softmaxCrossEntropy(x, lab, 0, 7, 10);
+    unary('exp', x, x, 1000);
+    console.log(JSON.stringify({ variant: info.variant, c: Array.from(readF32(c, M * N)), e: Array.from(readF32(x, 1000)), loss }));
+  `;
+  const run = (variant: string) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root, encoding: 'utf8', timeout: 60000, env: { ...process.env, DEEPTS_WASM_SIMD: variant },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { variant: string; c: number[]; e: number[]; loss: number };
+  };
+  const plain = run('simd');
+  const relaxed = run('relaxed'); // on Node 20 the runtime enables the V8 flag itself
+  assert.equal(plain.variant, 'simd');
+  assert.equal(relaxed.variant, 'relaxed');
+  for (let i = 0; i < plain.c.length; i++) assert.ok(Math.abs(plain.c[i]! - relaxed.c[i]!) <= 1e-5, `gemm[${i}]`);
+  for (let i = 0; i < plain.e.length; i++) assert.ok(Math.abs(plain.e[i]! - relaxed.e[i]!) <= 1e-6 * Math.abs(plain.e[i]!), `exp[${i}]`);
+  assert.ok(Math.abs(plain.loss - relaxed.loss) < 1e-5);
+});

@@ -26,6 +26,12 @@ export interface WasmHost {
   spawnWorker(source: string, init: WorkerInit, onError: (err: unknown) => void): WorkerHandle;
   /** Environment variable lookup (undefined where there is none). */
   env(name: string): string | undefined;
+  /**
+   * Optional: tries to turn on relaxed SIMD in an engine that has it behind a flag (Node 20:
+   * v8.setFlagsFromString('--experimental-wasm-relaxed-simd')). Only called when asked for
+   * explicitly (simd: 'relaxed'). Returns whether it did something.
+   */
+  enableRelaxedSimd?(): boolean;
 }
 
 // Control block layout, in Int32 slots. Line 0 is shared; worker t owns the 64-byte line t.

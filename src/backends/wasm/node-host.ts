@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { workerLoopSource, type WasmHost, type WorkerInit } from './host.js';
 
@@ -62,5 +63,11 @@ export const nodeHost: WasmHost = {
   },
   env(name: string) {
     return process.env[name];
+  },
+  enableRelaxedSimd() {
+    // Node 20 ships relaxed SIMD behind this V8 flag (on by default from Node 22). Setting a V8
+    // flag after start-up is officially unsupported, but this one only gates module validation.
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+    return true;
   },
 };

@@ -14,7 +14,12 @@ import { nodeHost } from './node-host.js';
 export type WasmVariant = 'simd' | 'relaxed';
 
 export interface WasmInitOptions {
-  /** 'auto' (default; env DEEPTS_WASM_SIMD overrides) picks relaxed when WebAssembly.validate accepts it. */
+  /**
+   * 'auto' (default; env DEEPTS_WASM_SIMD=simd|relaxed overrides) picks the relaxed-SIMD build when
+   * WebAssembly.validate accepts it (Node >= 22, or Node 20 started with
+   * --experimental-wasm-relaxed-simd). 'relaxed' insists on it: on Node 20 without the flag it turns
+   * the V8 flag on at run time (v8.setFlagsFromString) before validating. 'simd' forces the plain build.
+   */
   simd?: 'auto' | WasmVariant;
   /** Directory holding deepts-simd.wasm / deepts-relaxed.wasm (default: search upward for build/wasm). */
   wasmDir?: string;
@@ -329,6 +334,9 @@ function chooseVariant(opt: 'auto' | WasmVariant | undefined, dir?: string): { v
     try {
       const r = host.readWasm('deepts-relaxed.wasm', dir);
       if (WebAssembly.validate(r.bytes as BufferSource)) return { variant: 'relaxed', ...r };
+      if (want === 'relaxed' && host.enableRelaxedSimd?.() && WebAssembly.validate(r.bytes as BufferSource)) {
+        return { variant: 'relaxed', ...r };
+      }
       if (want === 'relaxed') {
         throw new Error('deepts wasm: this engine does not accept relaxed SIMD (Node 20: run with --experimental-wasm-relaxed-simd)');
       }
