@@ -28,8 +28,10 @@ const minMs = Number(process.env.BENCH_MIN_MS ?? 400);
 initWasm();
 warmupPool();
 const info = wasmInfo();
+const load0 = os.loadavg()[0]!;
 console.log(`deepts wasm sgemm: ${info.variant} build (MR=${info.mr} NR=${info.nr}), ${os.cpus()[0]?.model ?? '?'}, ` +
-  `${os.availableParallelism()} CPUs, node ${process.version}`);
+  `${os.availableParallelism()} CPUs, node ${process.version}, load average ${load0.toFixed(2)}`);
+if (load0 > 0.7) console.log('note: other processes are running; 2-thread numbers need both cores idle (rerun, or use nice -n -10)');
 
 interface Row { shape: string; M: number; N: number; K: number; transA: boolean; transB: boolean; threads: number; path: string; ms: number; gflops: number }
 const rows: Row[] = [];
@@ -75,6 +77,7 @@ const out = process.env.BENCH_JSON ?? path.join(here, 'results', info.variant ==
 mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify({
   date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cpus: os.availableParallelism(),
+  loadAverageBefore: load0, loadAverageAfter: os.loadavg()[0],
   variant: info.variant, mr: info.mr, nr: info.nr, results: rows,
 }, null, 2) + '\n');
 console.log(`wrote ${path.relative(process.cwd(), out)}`);
