@@ -8,7 +8,7 @@
 //
 // Usage: node scripts/build-wasm.mjs [--force] [--wat] [--mk MR,NR,UNROLL] [--outDir DIR] [--only simd|relaxed]
 // Rebuilds only when a source under src/backends/wasm/assembly (or this script) is newer than the outputs.
-import { readdirSync, statSync, mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync, mkdirSync, existsSync, readFileSync, writeFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeMicrokernel } from './gen-wasm-microkernel.mjs';
@@ -103,9 +103,12 @@ export async function buildWasm({ force: f = force } = {}) {
   for (const t of targets) {
     if (only && !t.name.endsWith(only)) continue;
     const out = path.join(outDir, `${t.name}.wasm`);
+    // Write to a temporary name and rename: a process loading the module meanwhile (tests running
+    // in parallel) sees either the old or the new file, never a partial one.
+    const tmp = `${out}.tmp-${process.pid}`;
     const argv = [
       path.join(srcDir, 'index.ts'),
-      '--outFile', out,
+      '--outFile', tmp,
       ...(wat ? ['--textFile', path.join(outDir, `${t.name}.wat`)] : []),
       '-O3', '--noAssert',
       '--runtime', 'stub',
@@ -116,15 +119,18 @@ export async function buildWasm({ force: f = force } = {}) {
     ];
     const { error, stderr } = await asc.main(argv, {});
     if (error) {
+      rmSync(tmp, { force: true });
       console.error(stderr.toString());
       throw new Error(`build:wasm: ${t.name} failed: ${error.message}`);
     }
-    const info = inspectWasm(readFileSync(out));
+    const info = inspectWasm(readFileSync(tmp));
     if (info.dataSegments !== 0) {
+      rmSync(tmp, { force: true });
       throw new Error(`build:wasm: ${t.name} has ${info.dataSegments} data segment(s); ` +
         'the kernels must not use static data (strings, static arrays): workers re-instantiate the module on live memory');
     }
     if (!info.memoryImport || !info.memoryImport.shared) throw new Error(`build:wasm: ${t.name} does not import a shared memory`);
+    renameSync(tmp, out);
     console.log(`build:wasm: ${path.relative(root, out)} (${statSync(out).size} bytes)`);
   }
   writeFileSync(path.join(outDir, 'BUILD_ID'), BUILD_ID);
