@@ -217,13 +217,14 @@ test('elementwise ops split across threads give the same results', () => {
   try {
     tuning.eltParMin = 64; tuning.eltParMinHeavy = 64;
     const bufs = new Buffers();
-    const n = 10007, m = 7, k = 1433;
+    const n = 10007, m = 7, k = 1429;
     const A = randF32(n, R, -3, 3), B = randF32(n, R, -3, 3);
     const a = bufs.f32(A), b = bufs.f32(B), o1 = bufs.f32(n), o2 = bufs.f32(n);
     const runs: Array<(out: number) => void> = [
       (o) => unary('exp', a, o, n), (o) => unary('tanh', a, o, n), (o) => binary('mul', a, b, o, n),
       (o) => binaryRow('add', a, b, o, m, k), (o) => binaryCol('sub', a, b, o, m, k), (o) => binaryRow('div', a, b, o, 1, n),
       (o) => binaryScalar('max', a, 0.5, o, n), (o) => biasRelu(a, b, o, m, k), (o) => axpby(n, 2, a, 0, o),
+      (o) => transpose(a, o, 1, 61, 164), (o) => transpose(a, o, 3, 37, 90),
     ];
     for (const run of runs) {
       setNumThreads(1); run(o1);

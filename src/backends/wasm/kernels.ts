@@ -344,11 +344,21 @@ export function axpby(n: number, alpha: number, x: number, beta: number, y: numb
 export function transpose(src: number, dst: number, batch: number, rows: number, cols: number): void {
   checkDim('batch', batch); checkDim('rows', rows); checkDim('cols', cols);
   if (batch === 0 || rows === 0 || cols === 0) return;
-  // Parallel across matrices only.
-  const [cs, nc] = chunking(batch, batch * rows * cols, tuning.eltParMin);
-  const o = job(T_TRANSPOSE, cs);
-  U32[o] = src; U32[o + 1] = dst; I32[o + 2] = batch; I32[o + 3] = rows; I32[o + 4] = cols;
-  runJob(nc);
+  // Whole matrices per chunk when the batch is large enough, else blocks of 32-row multiples.
+  const T = getNumThreads();
+  const total = batch * rows * cols;
+  if (batch >= T * tuning.chunksPerThread || T === 1 || total < 2 * tuning.eltParMin) {
+    const [cs, nc] = chunking(batch, total, tuning.eltParMin);
+    const o = job(T_TRANSPOSE, cs);
+    U32[o] = src; U32[o + 1] = dst; I32[o + 2] = batch; I32[o + 3] = rows; I32[o + 4] = cols; I32[o + 5] = 0;
+    runJob(nc);
+  } else {
+    const [cs] = chunking(rows, rows * cols, Math.max(1, Math.floor(tuning.eltParMin / batch)), 32);
+    const blocks = Math.ceil(rows / cs);
+    const o = job(T_TRANSPOSE, cs);
+    U32[o] = src; U32[o + 1] = dst; I32[o + 2] = batch; I32[o + 3] = rows; I32[o + 4] = cols; I32[o + 5] = 1;
+    runJob(batch * blocks);
+  }
 }
 
 /** out[i] = float(x[i]) for an int32 x. */

@@ -181,10 +181,11 @@ export function axpy(n: i32, alpha: f32, x: usize, beta: f32, y: usize): void {
 }
 
 /**
- * Batched 2-D transpose: for each of `batch` matrices, dst[j, i] = src[i, j] with src rows x cols.
- * Consecutive matrices are rows*cols elements apart in both src and dst. 4x4 SIMD blocks.
+ * Batched 2-D transpose: for each of `batch` matrices, dst[j, i] = src[i, j] with src rows x cols,
+ * restricted to source rows [r0, r1). Consecutive matrices are rows*cols elements apart in both src
+ * and dst. 32x32 tiles of 4x4 SIMD transposes.
  */
-export function transpose(src: usize, dst: usize, batch: i32, rows: i32, cols: i32): void {
+export function transpose(src: usize, dst: usize, batch: i32, rows: i32, cols: i32, r0: i32, r1: i32): void {
   const mat = <usize>rows * <usize>cols * 4;
   const sB = <usize>cols * 4;
   const dB = <usize>rows * 4;
@@ -192,7 +193,7 @@ export function transpose(src: usize, dst: usize, batch: i32, rows: i32, cols: i
     const s0 = src + <usize>bi * mat;
     const d0 = dst + <usize>bi * mat;
     // Tiles of 32 x 32 keep both sides in L1.
-    for (let ib = 0; ib < rows; ib += 32) {
+    for (let ib = r0; ib < r1; ib += 32) {
       const ie = ib + 32 < rows ? ib + 32 : rows;
       for (let jb = 0; jb < cols; jb += 32) {
         const je = jb + 32 < cols ? jb + 32 : cols;

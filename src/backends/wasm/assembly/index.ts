@@ -222,10 +222,20 @@ function runChunk(j: usize, op: i32, c: i32, cs: i32, tid: i32): void {
       break;
     }
     case T_TRANSPOSE: {
-      // chunk = matrices
+      // chunk = cs matrices (parameter 5 == 0), or a block of cs source rows of one matrix (else)
       const batch = I(j, 2), rows = I(j, 3), cols = I(j, 4);
-      const mo = <usize>lo * <usize>rows * <usize>cols * 4;
-      transpose(U(j, 0) + mo, U(j, 1) + mo, (lo + cs < batch ? lo + cs : batch) - lo, rows, cols);
+      const mat = <usize>rows * <usize>cols * 4;
+      if (I(j, 5) == 0) {
+        const mo = <usize>lo * mat;
+        transpose(U(j, 0) + mo, U(j, 1) + mo, (lo + cs < batch ? lo + cs : batch) - lo, rows, cols, 0, rows);
+      } else {
+        const blocks = (rows + cs - 1) / cs;
+        const bi = c / blocks;
+        const r0 = (c - bi * blocks) * cs;
+        const r1 = r0 + cs < rows ? r0 + cs : rows;
+        const mo = <usize>bi * mat;
+        transpose(U(j, 0) + mo, U(j, 1) + mo, 1, rows, cols, r0, r1);
+      }
       break;
     }
     case T_CAST_I32_F32: {
