@@ -4,7 +4,7 @@ import { Buffers, assertClose, randF32, rng } from './helpers.js';
 import { getNumThreads, setNumThreads } from '../../src/backends/wasm/runtime.js';
 import {
   BinaryOps, UnaryOps, axpby, biasRelu, binary, binaryCol, binaryRow, binaryScalar, castI32ToF32, copyBytes, fill,
-  transpose, tuning, unary, type BinaryOp, type UnaryOp,
+  stridedCopy, transpose, tuning, unary, type BinaryOp, type UnaryOp,
 } from '../../src/backends/wasm/kernels.js';
 
 const R = rng(99);
@@ -233,6 +233,45 @@ test('elementwise ops split across threads give the same results', () => {
     }
     bufs.freeAll();
   } finally {
+    Object.assign(tuning, save);
+    setNumThreads(T);
+  }
+});
+
+test('stridedCopy: permutations, broadcasts, slices, negative strides, ranks 0-8, 1 and 2 threads', () => {
+  const T = getNumThreads();
+  const save = { ...tuning };
+  const bufs = new Buffers();
+  try {
+    tuning.eltParMin = 16;
+    const SRC = Float32Array.from({ length: 5000 }, (_, i) => i);
+    const base = bufs.f32(SRC);
+    const cases: Array<[number[], number[], number]> = [
+      [[], [], 7], // rank 0: one element at offset 7
+      [[5], [1], 0], [[5], [0], 3], [[6], [-2], 20], [[3, 4], [4, 1], 0], [[4, 3], [1, 4], 0], // transpose
+      [[2, 3, 4], [12, 1, 3], 0], [[3, 1, 5], [5, 0, 1], 2], [[2, 3, 4], [0, 4, 1], 0], // broadcast
+      [[7, 9], [20, 2], 5], [[17, 33], [1, 17], 0], [[2, 2, 2, 2, 2, 2, 2, 2], [1, 2, 4, 8, 16, 32, 64, 128], 0],
+      [[3, 5, 7], [-35, 7, -1], 4000], [[40, 100], [100, 1], 0], [[100, 40], [1, 100], 0],
+    ];
+    for (const threads of [1, 2]) {
+      setNumThreads(threads);
+      for (const [shape, strides, offset] of cases) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const out = bufs.nan(n + 1);
+        stridedCopy(base + offset * 4, out, shape, strides);
+        const want: number[] = [];
+        const idx = new Array(shape.length).fill(0);
+        for (let k = 0; k < n; k++) {
+          want.push(SRC[offset + idx.reduce((s, v, d) => s + v * strides[d]!, 0)]!);
+          for (let d = shape.length - 1; d >= 0; d--) { if (++idx[d] < shape[d]!) break; idx[d] = 0; }
+        }
+        const got = bufs.read(out, n + 1);
+        assert.deepEqual([...got.subarray(0, n)], want, `shape ${shape} strides ${strides}`);
+        assert.ok(Number.isNaN(got[n]!), 'wrote past the end');
+      }
+    }
+  } finally {
+    bufs.freeAll();
     Object.assign(tuning, save);
     setNumThreads(T);
   }

@@ -12,7 +12,7 @@ const {
   J_OP, J_CHUNK, J_P, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, T_GEMM, T_GEMM_NARROW, T_UNARY, T_BINARY,
   T_REDUCE_ROWS, T_REDUCE_COLS, T_ARGMAX_ROWS, T_SOFTMAX_ROWS, T_LOG_SOFTMAX_ROWS, T_SOFTMAX_XENT,
   T_SOFTMAX_BWD_ROWS, T_LOG_SOFTMAX_BWD_ROWS, T_SGD, T_RMSPROP, T_ADAM, T_ADAGRAD, T_FILL, T_COPY, T_AXPY,
-  T_TRANSPOSE, T_CAST_I32_F32,
+  T_TRANSPOSE, T_CAST_I32_F32, T_STRIDED_COPY,
 } = ABI;
 
 /** Thresholds and blocking parameters (measured on a 2-core Zen, see bench/gemm.ts). */
@@ -368,6 +368,27 @@ export function castI32ToF32(x: number, out: number, n: number): void {
   const [cs, nc] = chunking(n, n, tuning.eltParMin, 16);
   const o = job(T_CAST_I32_F32, cs);
   U32[o] = x; U32[o + 1] = out; I32[o + 2] = n;
+  runJob(nc);
+}
+
+/**
+ * Gathers a strided view of 4-byte elements (float32 or int32) into the contiguous buffer dst:
+ * dst is row-major of `shape`; element (i0, ..., i_{r-1}) comes from src + 4 * sum(i_d * strides[d])
+ * (strides in elements; 0 for broadcast dims; negative allowed as long as every address is valid).
+ * Rank <= 8. Materialises permuted / broadcast / sliced views.
+ */
+export function stridedCopy(src: number, dst: number, shape: readonly number[], strides: readonly number[]): void {
+  const rank = shape.length;
+  if (rank > 8 || strides.length !== rank) throw new RangeError(`deepts wasm: stridedCopy supports rank <= 8 with one stride per dim (rank ${rank}, ${strides.length} strides)`);
+  let rows = 1;
+  for (let d = 0; d < rank - 1; d++) { checkDim('shape', shape[d]!); rows *= shape[d]!; }
+  const n = rank ? shape[rank - 1]! : 1;
+  checkDim('shape', n);
+  if (rows * n === 0) return;
+  const [cs, nc] = chunking(rows, rows * n, tuning.eltParMin);
+  const o = job(T_STRIDED_COPY, cs);
+  U32[o] = src; U32[o + 1] = dst; I32[o + 2] = rank; I32[o + 3] = rank ? rows : 1;
+  for (let d = 0; d < 8; d++) { I32[o + 4 + d] = d < rank ? shape[d]! : 1; I32[o + 12 + d] = d < rank ? strides[d]! : 0; }
   runJob(nc);
 }
 

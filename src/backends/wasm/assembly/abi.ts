@@ -48,6 +48,7 @@ export const T_COPY = 22;
 export const T_AXPY = 23; // y = alpha * x + beta * y
 export const T_TRANSPOSE = 24; // batched 2-D transpose
 export const T_CAST_I32_F32 = 25;
+export const T_STRIDED_COPY = 26; // gather a strided view (rank <= 8, 4-byte elements) into a contiguous buffer
 
 // Unary kinds (T_UNARY parameter 0). alpha/beta are op parameters where noted.
 export const U_COPY = 0;

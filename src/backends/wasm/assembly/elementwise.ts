@@ -238,3 +238,86 @@ export function cast_i32_f32(x: usize, out: usize, n: i32): void {
   for (; i + 4 <= n; i += 4) v128.store(out + <usize>i * 4, f32x4.convert_i32x4_s(v128.load(x + <usize>i * 4)));
   for (; i < n; i++) store<f32>(out + <usize>i * 4, <f32>load<i32>(x + <usize>i * 4));
 }
+
+/**
+ * Copies a strided view of 4-byte elements into a contiguous buffer: dst is the row-major array of
+ * shape[0..rank), element (i0, ..., i_{r-1}) read from src + 4 * sum_d i_d * strides[d] (strides in
+ * elements, may be 0 for broadcast dims or negative). Only rows [row0, row1) of the flattened
+ * (prod(shape[0..rank-1)) x shape[rank-1]) output are written. shape/strides point to i32 arrays.
+ */
+export function strided_copy(src: usize, dst: usize, rank: i32, shape: usize, strides: usize, row0: i32, row1: i32): void {
+  if (rank == 0) {
+    if (row0 == 0 && row1 > 0) store<u32>(dst, load<u32>(src));
+    return;
+  }
+  const n = load<i32>(shape + <usize>(rank - 1) * 4);
+  const sInner = load<i32>(strides + <usize>(rank - 1) * 4);
+  // Starting multi-index of row0 over the outer dims, and its source offset (elements).
+  let off: isize = 0;
+  let rem = row0;
+  for (let d = rank - 2; d >= 0; d--) {
+    const sz = load<i32>(shape + <usize>d * 4);
+    const q = rem / sz;
+    const i = rem - q * sz;
+    off += <isize>i * <isize>load<i32>(strides + <usize>d * 4);
+    rem = q;
+  }
+  let out = dst + <usize>row0 * <usize>n * 4;
+  // idx[] of the outer dims lives in a small stack-free form: recompute increments with an odometer.
+  // rank <= 8: keep the counters in locals.
+  let i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0;
+  {
+    let r = row0;
+    for (let d = rank - 2; d >= 0; d--) {
+      const sz = load<i32>(shape + <usize>d * 4);
+      const q = r / sz;
+      const i = r - q * sz;
+      if (d == 0) i0 = i; else if (d == 1) i1 = i; else if (d == 2) i2 = i; else if (d == 3) i3 = i;
+      else if (d == 4) i4 = i; else if (d == 5) i5 = i; else i6 = i;
+      r = q;
+    }
+  }
+  for (let row = row0; row < row1; row++) {
+    const s = src + <usize>(off * 4);
+    if (sInner == 1) {
+      memory.copy(out, s, <usize>n * 4);
+    } else if (sInner == 0) {
+      const v = load<u32>(s);
+      const vv = i32x4.splat(v);
+      let j = 0;
+      for (; j + 4 <= n; j += 4) v128.store(out + <usize>j * 4, vv);
+      for (; j < n; j++) store<u32>(out + <usize>j * 4, v);
+    } else {
+      const sb = <isize>sInner * 4;
+      let p = s;
+      let j = 0;
+      for (; j + 4 <= n; j += 4) {
+        store<u32>(out + <usize>j * 4, load<u32>(p));
+        store<u32>(out + <usize>j * 4, load<u32>(p + sb), 4);
+        store<u32>(out + <usize>j * 4, load<u32>(p + 2 * sb), 8);
+        store<u32>(out + <usize>j * 4, load<u32>(p + 3 * sb), 12);
+        p += 4 * sb;
+      }
+      for (; j < n; j++) {
+        store<u32>(out + <usize>j * 4, load<u32>(p));
+        p += sb;
+      }
+    }
+    out += <usize>n * 4;
+    // odometer over the outer dims (last outer dim fastest)
+    let d = rank - 2;
+    while (d >= 0) {
+      const sz = load<i32>(shape + <usize>d * 4);
+      const st = <isize>load<i32>(strides + <usize>d * 4);
+      let i: i32;
+      if (d == 0) i = ++i0; else if (d == 1) i = ++i1; else if (d == 2) i = ++i2; else if (d == 3) i = ++i3;
+      else if (d == 4) i = ++i4; else if (d == 5) i = ++i5; else i = ++i6;
+      off += st;
+      if (i < sz) break;
+      off -= st * <isize>sz;
+      if (d == 0) i0 = 0; else if (d == 1) i1 = 0; else if (d == 2) i2 = 0; else if (d == 3) i3 = 0;
+      else if (d == 4) i4 = 0; else if (d == 5) i5 = 0; else i6 = 0;
+      d--;
+    }
+  }
+}

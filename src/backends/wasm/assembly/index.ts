@@ -9,10 +9,10 @@ import {
   T_NOOP, T_GEMM, T_GEMM_NARROW, T_UNARY, T_BINARY, T_REDUCE_ROWS, T_REDUCE_COLS,
   T_ARGMAX_ROWS, T_SOFTMAX_ROWS, T_LOG_SOFTMAX_ROWS, T_SOFTMAX_XENT, T_SOFTMAX_BWD_ROWS,
   T_LOG_SOFTMAX_BWD_ROWS, T_SGD, T_RMSPROP, T_ADAM, T_ADAGRAD, T_FILL, T_COPY, T_AXPY, T_TRANSPOSE,
-  T_CAST_I32_F32, J_OP, J_NCHUNKS, J_COUNTER, J_CHUNK, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, J_P,
+  T_CAST_I32_F32, T_STRIDED_COPY, J_OP, J_NCHUNKS, J_COUNTER, J_CHUNK, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, J_P,
 } from "./abi";
 import { sgemm_blocked, sgemm_narrow } from "./gemm";
-import { fill, axpy, transpose, cast_i32_f32 } from "./elementwise";
+import { fill, axpy, transpose, cast_i32_f32, strided_copy } from "./elementwise";
 import { unary, binary } from "./elementwise_loops";
 import { reduce_rows, reduce_cols, argmax_rows } from "./reduce";
 import { softmax_rows, log_softmax_rows, softmax_xent, softmax_bwd_rows, log_softmax_bwd_rows } from "./softmax";
@@ -241,6 +241,14 @@ function runChunk(j: usize, op: i32, c: i32, cs: i32, tid: i32): void {
     case T_CAST_I32_F32: {
       const n = I(j, 2);
       cast_i32_f32(U(j, 0) + eo, U(j, 1) + eo, (lo + cs < n ? lo + cs : n) - lo);
+      break;
+    }
+    case T_STRIDED_COPY: {
+      // params: 0 src, 1 dst, 2 rank, 3 rows (prod of outer dims), 4..11 shape, 12..19 strides
+      const rows = I(j, 3);
+      const shape = j + <usize>(J_P + 4) * 4;
+      const strides = j + <usize>(J_P + 12) * 4;
+      strided_copy(U(j, 0), U(j, 1), I(j, 2), shape, strides, lo, lo + cs < rows ? lo + cs : rows);
       break;
     }
     default: unreachable();
