@@ -50,11 +50,12 @@ export { initializers, Initializer } from './nn/initializers.js';
 export { regularizers } from './nn/regularizers.js';
 export { activations } from './nn/activations.js';
 export { Optimizer, SGD, RMSprop, Adam, AdamW, Adagrad, clipByValue, clipByNorm, clipByGlobalNorm, globalNorm, optimizers, schedules } from './optim/index.js';
-export { Model, Sequential, Functional, sequential, model, input } from './train/model.js';
+export { Model, Sequential, Functional, sequential, model, input, featureExtractor } from './train/model.js';
 export type { CompileArgs, FitArgs, EvaluateArgs } from './train/trainer.js';
 export { Callback, History } from './train/callbacks-base.js';
 export type { Logs, CallbackHooks } from './train/callbacks-base.js';
-export { loadModel, saveModel, loadWeights, saveWeights } from './train/saving.js';
+export { loadModel, saveModel, loadWeights, saveWeights, formatLoadReport } from './train/saving.js';
+export type { LoadWeightsReport } from './train/saving.js';
 export { EarlyStopping, ModelCheckpoint, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, CSVLogger, LambdaCallback, callbacks } from './train/callbacks.js';
 export type { EarlyStoppingOptions, ModelCheckpointOptions, ReduceLROnPlateauOptions, CSVLoggerOptions } from './train/callbacks.js';
 
@@ -66,3 +67,7 @@ export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
 import { mnist as mnistDataset } from './data/mnist.js';
 /** Built-in datasets: `datasets.mnist.load()`. */
 export const datasets = { mnist: mnistDataset };
+
+// ---- pictures ----
+export { encodePng, savePng, imageGrid } from './viz/png.js';
+export type { Image, ImageGridOptions } from './viz/png.js';

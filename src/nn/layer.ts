@@ -106,12 +106,41 @@ export abstract class Layer {
     if (config.inputShape) this.batchInputShape = [config.batchSize ?? null, ...config.inputShape];
   }
 
-  /** Frozen layers keep their weights; BatchNormalization also runs in inference mode when frozen (Keras 3). */
+  /**
+   * Frozen layers keep their weights; BatchNormalization also runs in inference mode when frozen (Keras 3).
+   * Setting it on a model (or any layer with sublayers) sets it on every sublayer too, as in Keras 3, so a frozen
+   * model's BatchNormalization layers stop updating their moving statistics.
+   */
   get trainable(): boolean {
     return this.trainableFlag;
   }
   set trainable(v: boolean) {
     this.trainableFlag = v;
+    for (const l of this.subLayers()) l.trainable = v;
+  }
+
+  /**
+   * The symbolic output of this layer's first call on symbolic tensors (Keras's `layer.output`): with it a
+   * model's intermediate results become the outputs of a new model that shares the weights, e.g.
+   * `model({inputs: base.inputs, outputs: base.getLayer('pool2').output})`. An array for a layer with several
+   * outputs. Layers of a Sequential model are not called symbolically: use `featureExtractor(model, name)`.
+   */
+  get output(): SymbolicTensor | SymbolicTensor[] {
+    const node = this.firstNode('output');
+    return node.outputs.length === 1 ? node.outputs[0] : node.outputs;
+  }
+  /** The symbolic input(s) of this layer's first call on symbolic tensors (Keras's `layer.input`). */
+  get input(): SymbolicTensor | SymbolicTensor[] {
+    const node = this.firstNode('input');
+    if (node.inputs.length === 0) return node.outputs[0]; // an InputLayer: its input is its output, as in Keras
+    return node.inputs.length === 1 ? node.inputs[0] : node.inputs;
+  }
+  private firstNode(what: string): CallNode {
+    const node = this.inboundNodes[0];
+    if (!node) {
+      throw new ValueError(`${this.name}.${what}: the layer has not been called on a symbolic tensor, so it has no symbolic ${what} (layers of a Sequential model are called on data: use featureExtractor(model, layerName))`);
+    }
+    return node;
   }
 
   /** Creates the weights for inputs of this shape. Subclasses call super.build at the end. */

@@ -4,7 +4,7 @@
  */
 import { DeeptsError, ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { Layer, checkInputShape, shapeOf, type CallOptions, type LayerConfig } from '../nn/layer.js';
+import { Layer, checkInputShape, shapeOf, uniqueName, type CallOptions, type LayerConfig } from '../nn/layer.js';
 import { InputLayer, type InputLayerConfig } from '../nn/layers/core.js';
 import { SymbolicTensor, type CallNode, type LayerShape } from '../nn/symbolic.js';
 import { deserializeLayer, registerLayer, serializeLayer } from '../nn/registry.js';
@@ -295,6 +295,14 @@ export class Functional extends Model {
     const names = this.outputs.map((t) => t.node!.layer.name);
     return names.map((n, i) => (names.indexOf(n) === i ? n : `${n}_${i}`));
   }
+  /** The model's own outputs (one tensor, or an array for several), so `model.output` is what it computes. */
+  override get output(): SymbolicTensor | SymbolicTensor[] {
+    return this.outputs.length === 1 ? this.outputs[0] : this.outputs;
+  }
+  /** The model's own inputs (one tensor, or an array for several). */
+  override get input(): SymbolicTensor | SymbolicTensor[] {
+    return this.inputs.length === 1 ? this.inputs[0] : this.inputs;
+  }
   /** The calls in execution order (for summaries and exporters). */
   get callNodes(): readonly CallNode[] {
     return this.nodes;
@@ -420,6 +428,44 @@ function orderNodes(inputs: SymbolicTensor[], outputs: SymbolicTensor[], model: 
   };
   for (const t of outputs) visit(t);
   return order;
+}
+
+/**
+ * A model computing the outputs of some layers of `base` (names or indices in `base.layers`) from `base`'s
+ * inputs: a feature extractor for transfer learning. It shares the layers, and so the weights, with `base`
+ * (freeze them with `extractor.trainable = false`). Works for functional models (each layer's first call in
+ * `base`'s graph) and for Sequential ones (whose stack is replayed on a new symbolic input up to the last layer
+ * asked for). Several names give a model with several outputs, in the order given.
+ */
+export function featureExtractor(base: Model, layerNames: string | number | (string | number)[], options: { name?: string } = {}): Functional {
+  const wanted = (Array.isArray(layerNames) ? layerNames : [layerNames]).map((n) => base.getLayer(n));
+  if (wanted.length === 0) throw new ValueError(`featureExtractor(${base.name}): name at least one layer`);
+  const name = options.name ?? uniqueName(`${base.name}_features`);
+  const outputsOf = new Map<Layer, SymbolicTensor[]>();
+  let inputs: SymbolicTensor[];
+  if (base instanceof Functional) {
+    inputs = base.inputs;
+    for (const l of wanted) {
+      const node = l instanceof InputLayer ? base.inputs.find((t) => t.node!.layer === l)!.node! : base.callNodes.find((n) => n.layer === l);
+      if (!node) throw new ValueError(`featureExtractor(${base.name}): layer "${l.name}" is not called in the model's graph`);
+      outputsOf.set(l, node.outputs);
+    }
+  } else if (base instanceof Sequential) {
+    const shape = base.inputShapes?.[0];
+    if (!shape) throw new ValueError(`featureExtractor(${base.name}): the model has no input shape yet (give its first layer an inputShape, or call it on data)`);
+    const x = input({ batchShape: shape.slice(), dtype: base.dtype });
+    inputs = [x];
+    const stack = base.layers;
+    const last = Math.max(...wanted.map((l) => stack.indexOf(l)));
+    let t: SymbolicTensor = x;
+    for (const l of stack.slice(0, last + 1)) {
+      t = l.apply(t) as SymbolicTensor;
+      outputsOf.set(l, [t]);
+    }
+  } else {
+    throw new ValueError(`featureExtractor: ${base.className} models are not supported (Sequential or Functional)`);
+  }
+  return new Functional({ inputs, outputs: wanted.flatMap((l) => outputsOf.get(l)!), name });
 }
 
 /** `model({inputs, outputs})`: a functional model. */

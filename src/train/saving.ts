@@ -161,11 +161,26 @@ function tensorFrom(entry: SafetensorsTensor, file: string, name: string): Tenso
 }
 
 export interface LoadWeightsReport {
+  /** written into the model (file names, prefix included), in the model's weight order */
   loaded: string[];
-  /** in the file but not in the model (or skipped for a shape mismatch with skipMismatch) */
+  /** in the file but not loaded: shape mismatches (with skipMismatch) first, then names the model does not have */
   skipped: string[];
-  /** in the model but not in the file */
+  /** in the model but not in the file (left as they were; allowed with allowMissing) */
   missing: string[];
+  /** the skipped weights whose shape differs, with both shapes (a subset of `skipped`) */
+  mismatched: { name: string; fileShape: number[]; modelShape: number[] }[];
+}
+
+/** A readable multi-line account of a LoadWeightsReport: counts, then each skipped and missing name. */
+export function formatLoadReport(report: LoadWeightsReport): string {
+  const mism = new Map(report.mismatched.map((m) => [m.name, m]));
+  const lines = [`loaded ${report.loaded.length}, skipped ${report.skipped.length}, missing ${report.missing.length}`];
+  for (const k of report.skipped) {
+    const m = mism.get(k);
+    lines.push(m ? `  skipped ${k}: shape ${fmtShape(m.fileShape)} in the file, ${fmtShape(m.modelShape)} in the model` : `  skipped ${k}: not in the model`);
+  }
+  for (const k of report.missing) lines.push(`  missing ${k}: not in the file (left as it was)`);
+  return lines.join('\n');
 }
 
 /**
@@ -175,7 +190,7 @@ export interface LoadWeightsReport {
 export function loadWeights(model: Model, file: string, options: { skipMismatch?: boolean; allowMissing?: boolean; prefix?: string } = {}): LoadWeightsReport {
   if (!existsSync(file)) throw new FormatError(file, 'file not found');
   const decoded = decodeSafetensors(new Uint8Array(readFileSync(file)), file);
-  const report: LoadWeightsReport = { loaded: [], skipped: [], missing: [] };
+  const report: LoadWeightsReport = { loaded: [], skipped: [], missing: [], mismatched: [] };
   const prefix = options.prefix ?? '';
   const used = new Set<string>();
   const plan: [Tensor, SafetensorsTensor, string][] = [];
@@ -190,6 +205,7 @@ export function loadWeights(model: Model, file: string, options: { skipMismatch?
     if (!shapesEqual(entry.shape, w.shape)) {
       if (options.skipMismatch) {
         report.skipped.push(key);
+        report.mismatched.push({ name: key, fileShape: entry.shape.slice(), modelShape: w.shape.slice() });
         continue;
       }
       throw new FormatError(file, `weight "${key}" has shape ${fmtShape(entry.shape)} in the file but ${fmtShape(w.shape)} in the model`);
