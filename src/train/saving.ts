@@ -3,11 +3,11 @@
  * ever evaluated) and `weights.safetensors` (tensor names like `dense_1/kernel`), plus `optimizer.safetensors`
  * with the optimizer's slots so training resumes where it stopped. All files are written atomically.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DataArray, DType } from '../core/dtype.js';
-import { FormatError } from '../core/errors.js';
+import { DeeptsError, FormatError } from '../core/errors.js';
 import { fromData, noGrad } from '../core/engine.js';
 import { scope } from '../core/memory.js';
 import { fmtShape, shapesEqual } from '../core/shape.js';
@@ -17,6 +17,7 @@ import { getRngState, setRngState, type RngState } from '../core/random.js';
 import { decodeSafetensors, encodeSafetensors, int64ToInt32, type SafetensorsDType, type SafetensorsTensor } from '../io/safetensors.js';
 import { writeFileAtomic, writeFilesAtomic } from '../io/atomic-write.js';
 import { deserializeLayer, serializeLayer } from '../nn/registry.js';
+import { shapeOnly, type Layer } from '../nn/layer.js';
 import { serializeLoss, type Loss } from '../nn/losses.js';
 import { serializeMetric, Metric } from '../nn/metrics.js';
 import { serialize as serializeOptimizer } from '../optim/registry.js';
@@ -118,11 +119,10 @@ export async function saveModel(model: Model, dir: string, options: SaveOptions 
   await writeFilesAtomic(dir, files);
 }
 
-function readJson(file: string): Record<string, unknown> {
-  if (!existsSync(file)) throw new FormatError(file, 'file not found (is this a folder written by model.save?)');
-  const bytes = readFileSync(file);
+/** JSON text -> object, with a size and nesting limit; anything else is a FormatError naming `file`. */
+function parseJsonObject(bytes: Uint8Array, file: string): Record<string, unknown> {
   if (bytes.length > MAX_JSON_BYTES) throw new FormatError(file, `model JSON is ${bytes.length} bytes, more than the ${MAX_JSON_BYTES} allowed`);
-  const text = bytes.toString('utf8');
+  const text = new TextDecoder().decode(bytes);
   let depth = 0;
   let maxDepth = 0;
   for (let i = 0; i < text.length; i++) {
@@ -139,6 +139,37 @@ function readJson(file: string): Record<string, unknown> {
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new FormatError(file, 'expected a JSON object');
   return value as Record<string, unknown>;
+}
+
+/**
+ * The model described by the bytes of a `model.json` (weights not loaded), plus the parsed JSON. The architecture
+ * is first built with placeholder weights (no memory) and refused when it needs more than `maxWeightValues`
+ * values, so a hostile file cannot make deepts allocate gigabytes; any error building it is a FormatError.
+ */
+export function modelFromJson(bytes: Uint8Array, file: string, options: { maxWeightValues?: number } = {}): { model: Model; json: Record<string, unknown> } {
+  const json = parseJsonObject(bytes, file);
+  if (json.format !== MODEL_FORMAT) throw new FormatError(file, `"format" is ${JSON.stringify(json.format)}, expected "${MODEL_FORMAT}"`);
+  if (json.formatVersion !== MODEL_FORMAT_VERSION) throw new FormatError(file, `unsupported formatVersion ${JSON.stringify(json.formatVersion)} (this deepts reads ${MODEL_FORMAT_VERSION})`);
+  const build = (): Layer => {
+    try {
+      return deserializeLayer(json.modelConfig, file);
+    } catch (e) {
+      // nested configs (the layers of a Sequential/Functional) are read without the file name: put it back
+      if (e instanceof FormatError) throw e.file === file ? e : new FormatError(file, e.detail, e.offset);
+      if (e instanceof DeeptsError || e instanceof TypeError || e instanceof RangeError) throw new FormatError(file, `modelConfig: ${(e as Error).message}`);
+      throw e;
+    }
+  };
+  const limit = options.maxWeightValues ?? 2 ** 31;
+  const needed = shapeOnly(() => {
+    const l = build();
+    return l.built ? l.weights.reduce((n, w) => n + w.size, 0) : 0;
+  });
+  if (needed > limit) throw new FormatError(file, `modelConfig describes ${needed} weight values, more than the ${limit} allowed here`);
+  const layer = build();
+  if (!(layer instanceof Model)) throw new FormatError(file, `modelConfig describes a ${layer.className}, not a model`);
+  if (!layer.built) throw new FormatError(file, 'the saved model has no input shape, so its weights cannot be created');
+  return { model: layer, json };
 }
 
 function tensorFrom(entry: SafetensorsTensor, file: string, name: string): Tensor {
@@ -234,20 +265,11 @@ export function loadWeights(model: Model, file: string, options: { skipMismatch?
  */
 export async function loadModel(dir: string, options: { compile?: boolean; restoreRngState?: boolean } = {}): Promise<Model> {
   const jsonFile = join(dir, MODEL_JSON);
-  const json = readJson(jsonFile);
-  if (json.format !== MODEL_FORMAT) throw new FormatError(jsonFile, `"format" is ${JSON.stringify(json.format)}, expected "${MODEL_FORMAT}"`);
-  if (json.formatVersion !== MODEL_FORMAT_VERSION) throw new FormatError(jsonFile, `unsupported formatVersion ${JSON.stringify(json.formatVersion)} (this deepts reads ${MODEL_FORMAT_VERSION})`);
-  let layer;
-  try {
-    layer = deserializeLayer(json.modelConfig, jsonFile);
-  } catch (e) {
-    // nested configs (the layers of a Sequential/Functional) are read without the file name: put it back
-    if (e instanceof FormatError && e.file !== jsonFile) throw new FormatError(jsonFile, e.detail, e.offset);
-    throw e;
-  }
-  if (!(layer instanceof Model)) throw new FormatError(jsonFile, `modelConfig describes a ${layer.className}, not a model`);
-  const model = layer;
-  if (!model.built) throw new FormatError(jsonFile, 'the saved model has no input shape, so its weights cannot be created');
+  if (!existsSync(jsonFile)) throw new FormatError(jsonFile, 'file not found (is this a folder written by model.save?)');
+  // the weights file bounds how many weight values the architecture may ask for (1 byte per value at least)
+  const weightsFile = join(dir, WEIGHTS_FILE);
+  const maxWeightValues = existsSync(weightsFile) ? statSync(weightsFile).size : undefined;
+  const { model, json } = modelFromJson(new Uint8Array(readFileSync(jsonFile)), jsonFile, { maxWeightValues });
   const checkpoint = typeof json.checkpoint === 'string' ? json.checkpoint : undefined;
   checkCheckpointId(join(dir, WEIGHTS_FILE), checkpoint);
   loadWeights(model, join(dir, WEIGHTS_FILE));
