@@ -12,6 +12,7 @@ import type { KernelPrim, OutMeta, PrimParams } from '../../core/primitives.js';
 import { sizeOf } from '../../core/shape.js';
 import { alloc, free, heapF32, heapI32, initWasm } from './runtime.js';
 import * as K from './kernels.js';
+import * as conv from './conv.js';
 import { gatherInto, heapFor, indexOf, isRowMajor, itemBytes, readView, viewPtr } from './memory-views.js';
 
 export interface WasmStorage extends Storage {
@@ -35,9 +36,16 @@ function packed(v: TensorView, temps: WasmStorage[]): number {
   if (isRowMajor(v)) return viewPtr(v);
   const t = allocStorage(v.dtype, sizeOf(v.shape));
   temps.push(t);
-  gatherInto(v, heapFor(v.dtype), indexOf(v.dtype, t.ptr));
+  copyView(v, t.ptr);
   return t.ptr;
 }
+/** Writes the view's elements, row-major, at dst (the strided-copy kernel for 4-byte types, rank <= 8). */
+function copyView(v: TensorView, dst: number): void {
+  if (v.dtype !== 'bool' && v.shape.length <= 8 && v.shape.length > 0 && sizeOf(v.shape) > 0) {
+    conv.copyStrided(viewPtr(v), dst, v.shape, v.strides);
+  } else gatherInto(v, heapFor(v.dtype), indexOf(v.dtype, dst));
+}
+
 function release(temps: WasmStorage[]): void {
   for (const t of temps) wasmBackend.free(t);
 }
@@ -276,7 +284,28 @@ const kernels: KernelTable = {
     }
     return s;
   }),
-  scatterAdd: viaReference('scatterAdd'),
+  scatterAdd: fast('scatterAdd', ([g, i], p, out) => {
+    // adds slices of g into zeros along axis 0 (the max-pool and embedding gradients)
+    if (p.axis !== 0 || g.dtype !== 'float32' || !isRowMajor(g) || !isRowMajor(i)) return null;
+    const n = sizeOf(i.shape);
+    const inner = sizeOf(out.shape.slice(1));
+    const s = allocStorage('float32', Math.max(sizeOf(out.shape), 1));
+    K.fill(s.ptr, sizeOf(out.shape), 0);
+    const I = heapI32();
+    const F = heapF32();
+    const idx = viewPtr(i) >>> 2;
+    const src = viewPtr(g) >>> 2;
+    const dst = s.ptr >>> 2;
+    for (let j = 0; j < n; j++) {
+      const k = I[idx + j] < 0 ? I[idx + j] + p.size : I[idx + j];
+      if (!(k >= 0 && k < p.size)) {
+        wasmBackend.free(s);
+        throw new ValueError(`scatterAdd: index ${I[idx + j]} is out of range for an axis of size ${p.size}`);
+      }
+      for (let e = 0, a = src + j * inner, b = dst + k * inner; e < inner; e++) F[b + e] += F[a + e];
+    }
+    return s;
+  }),
   cast: fast('cast', ([x], p, out) => {
     if (x.dtype !== 'int32' || p.dtype !== 'float32' || !isRowMajor(x)) return null;
     const s = allocStorage('float32', Math.max(sizeOf(out.shape), 1));
@@ -286,7 +315,7 @@ const kernels: KernelTable = {
   copy: (inputs, _p, out) => {
     const [x] = inputs;
     const s = allocStorage(x.dtype, Math.max(sizeOf(out.shape), 1));
-    gatherInto(x, heapFor(x.dtype), indexOf(x.dtype, s.ptr));
+    copyView(x, s.ptr);
     return s;
   },
   reluGrad: fast('reluGrad', ([x, g], _p, out) => {
@@ -336,12 +365,12 @@ const kernels: KernelTable = {
     return s;
   }),
   // convolution and pooling: reference kernels until the wasm ones land (same results, slower)
-  conv2d: viaReference('conv2d'),
-  conv2dBackpropInput: viaReference('conv2dBackpropInput'),
-  conv2dBackpropFilter: viaReference('conv2dBackpropFilter'),
-  maxPool2d: viaReference('maxPool2d'),
-  maxPool2dArgmax: viaReference('maxPool2dArgmax'),
-  avgPool2d: viaReference('avgPool2d'),
+  conv2d: fast('conv2d', (xs, p, out) => conv.conv2dFast(xs, p, out, allocStorage)),
+  conv2dBackpropInput: fast('conv2dBackpropInput', (xs, p, out) => conv.conv2dBackpropInputFast(xs, p, out, allocStorage)),
+  conv2dBackpropFilter: fast('conv2dBackpropFilter', (xs, p, out) => conv.conv2dBackpropFilterFast(xs, p, out, allocStorage)),
+  maxPool2d: fast('maxPool2d', (xs, p, out) => conv.maxPool2dFast(xs, p, out, allocStorage)),
+  maxPool2dArgmax: fast('maxPool2dArgmax', (xs, p, out) => conv.maxPool2dArgmaxFast(xs, p, out, allocStorage)),
+  avgPool2d: fast('avgPool2d', (xs, p, out) => conv.avgPool2dFast(xs, p, out, allocStorage)),
   avgPool2dGrad: viaReference('avgPool2dGrad'),
 };
 
