@@ -44,7 +44,7 @@ const torchOk = peers && existsSync('/usr/bin/python3') && spawnSync('/usr/bin/p
 const tfjsOk = tfjs && existsSync(join(root, 'node_modules/@tensorflow/tfjs-backend-wasm'));
 const deepts = (arch: string, threads: number, n: number) => json('node', ['--import', 'tsx', 'bench/mnist.ts', arch, '1', String(threads), String(n)]);
 const torch = (arch: string, threads: number, n: number) => json('/usr/bin/python3', ['bench/peers/torch_mnist.py', arch, '1', String(threads), String(n)]);
-const tfjsRun = (arch: string, n: number) => json('node', ['bench/peers/tfjs_mnist.js', 'wasm', arch, '1', String(n)], 3600);
+const tfjsRun = (arch: string, n: number) => json('node', ['bench/peers/tfjs_mnist.cjs', 'wasm', arch, '1', String(n)], 3600);
 
 const report: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, quick };
 const lines: string[] = [];
