@@ -1,3 +1,4 @@
+import '../helpers/use-cpu.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../../src/index.js';

@@ -1,4 +1,5 @@
 /** Gradient clipping: the standalone functions and the optimizers' clipnorm / clipvalue / globalClipnorm. */
+import '../helpers/use-cpu.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../../src/index.js';

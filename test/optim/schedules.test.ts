@@ -2,6 +2,7 @@
  * Learning-rate schedules: values at several steps vs the formulas and vs the cases in Keras'
  * learning_rate_schedule_test.py; configs; the registry; how optimizers evaluate them.
  */
+import '../helpers/use-cpu.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../../src/index.js';

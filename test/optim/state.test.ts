@@ -1,4 +1,5 @@
 /** Optimizer state (checkpoint/resume), configs and the registry. */
+import '../helpers/use-cpu.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../../src/index.js';

@@ -1,4 +1,5 @@
 /** Optimizers training something: convergence on a quadratic, minimize(), and a Keras fit() golden run. */
+import '../helpers/use-cpu.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../../src/index.js';

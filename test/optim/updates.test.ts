@@ -3,6 +3,7 @@
  * reference.ts), against hand-worked numbers, and against the golden values in Keras' own tests; in float32
  * and float64.
  */
+import '../helpers/use-cpu.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../../src/index.js';
