@@ -1,6 +1,7 @@
 /** The `deepts` command line. */
 import { DeeptsError } from '../core/errors.js';
 import '../index.js';
+import { exampleCommand } from './example.js';
 import { evalCommand, predictCommand } from './saved.js';
 import { trainCommand } from './train.js';
 
@@ -12,6 +13,8 @@ Usage:
   deepts eval DIR [--limit N] [--batch-size N]
                                        evaluate a saved model on the MNIST test set (first N images)
   deepts predict DIR [--count N]       predicted class and probability for the first N test images (default 10)
+  deepts example NAME [ARGS...]        run an example: transfer-mnist, autoencoder-pretrain, linear-regression,
+                                       newton-sqrt (deepts example list describes them)
   deepts help
 `;
 
@@ -25,6 +28,8 @@ export async function main(argv: string[]): Promise<number> {
         return await evalCommand(rest);
       case 'predict':
         return await predictCommand(rest);
+      case 'example':
+        return exampleCommand(rest);
       case undefined:
       case 'help':
       case '--help':

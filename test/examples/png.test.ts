@@ -2,56 +2,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { inflateSync, crc32 as zlibCrc32 } from 'node:zlib';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { join } from 'node:path';
 import * as dt from '../../src/index.js';
 import { crc32, encodePng } from '../../src/viz/png.js';
 import { tempDir } from '../train/helpers.js';
-
-interface Decoded {
-  width: number;
-  height: number;
-  bitDepth: number;
-  colorType: number;
-  interlace: number;
-  pixels: Uint8Array;
-  chunks: string[];
-}
-
-/** A strict decoder for what encodePng writes: signature, chunk CRCs, IHDR, IDAT (filter 0 rows), IEND. */
-function decodePng(bytes: Uint8Array): Decoded {
-  assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'signature');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const chunks: string[] = [];
-  const idat: Uint8Array[] = [];
-  let ihdr: Uint8Array | undefined;
-  let at = 8;
-  while (at < bytes.length) {
-    const length = view.getUint32(at);
-    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
-    const data = bytes.subarray(at + 8, at + 8 + length);
-    const crc = view.getUint32(at + 8 + length);
-    assert.equal(crc, crc32(bytes.subarray(at + 4, at + 8 + length)), `${type} CRC`);
-    chunks.push(type);
-    if (type === 'IHDR') ihdr = data;
-    if (type === 'IDAT') idat.push(data);
-    at += 12 + length;
-  }
-  assert.equal(at, bytes.length, 'no trailing bytes');
-  assert.equal(chunks[0], 'IHDR');
-  assert.equal(chunks.at(-1), 'IEND');
-  const h = new DataView(ihdr!.buffer, ihdr!.byteOffset, 13);
-  const width = h.getUint32(0);
-  const height = h.getUint32(4);
-  const raw = inflateSync(Buffer.concat(idat));
-  assert.equal(raw.length, height * (width + 1), 'one filter byte + width bytes per row');
-  const pixels = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    assert.equal(raw[y * (width + 1)], 0, 'filter type 0');
-    pixels.set(raw.subarray(y * (width + 1) + 1, (y + 1) * (width + 1)), y * width);
-  }
-  return { width, height, bitDepth: ihdr![8], colorType: ihdr![9], interlace: ihdr![12], pixels, chunks };
-}
+import { decodePng } from '../helpers/png.js';
 
 describe('PNG writer', () => {
   test('crc32 matches the standard check value and zlib', () => {
