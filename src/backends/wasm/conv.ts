@@ -9,6 +9,7 @@ import type { OutMeta, PrimParams } from '../../core/primitives.js';
 import { sizeOf } from '../../core/shape.js';
 import { alloc, free, heapF32, heapI32 } from './runtime.js';
 import * as K from './kernels.js';
+import { isRowMajor } from '../strided.js';
 
 /** Merges axes that are contiguous with their neighbour and drops size-1 axes: fewer, longer rows to copy. */
 export function collapse(shape: readonly number[], strides: readonly number[]): [number[], number[]] {
@@ -87,16 +88,8 @@ function convInto(xPtr: number, xShape: readonly number[], wPtr: number, wShape:
   }
 }
 
-const rowMajor = (v: TensorView): boolean => {
-  let s = 1;
-  for (let i = v.shape.length - 1; i >= 0; i--) {
-    if (v.shape[i] > 1 && v.strides[i] !== s) return false;
-    s *= v.shape[i];
-  }
-  return true;
-};
 const ptrOf = (v: TensorView): number => (v.storage as unknown as { ptr: number }).ptr + v.offset * 4;
-const f32 = (...vs: TensorView[]): boolean => vs.every((v) => v.dtype === 'float32' && rowMajor(v));
+const f32 = (...vs: TensorView[]): boolean => vs.every((v) => v.dtype === 'float32' && isRowMajor(v));
 
 export function conv2dFast([x, w]: TensorView[], p: Conv, out: OutMeta, allocStorage: Alloc): Storage | null {
   if (p.groups !== 1 || !f32(x, w) || sizeOf(out.shape) === 0 || sizeOf(x.shape) === 0) return null;

@@ -3,6 +3,9 @@ import type { TensorView } from '../backend.js';
 import { arrayFor, type DataArray, type DType } from '../../core/dtype.js';
 import { sizeOf } from '../../core/shape.js';
 import { heapF32, heapI32, heapU8 } from './runtime.js';
+import { gatherStrided, isRowMajor } from '../strided.js';
+
+export { isRowMajor };
 
 export interface WasmStorageFields {
   /** byte offset of element 0 in the wasm memory */
@@ -21,15 +24,6 @@ export function indexOf(dtype: DType, ptr: number): number {
   return dtype === 'bool' ? ptr : ptr >>> 2;
 }
 
-/** True when the view is row-major with no gaps (any offset). */
-export function isRowMajor(v: TensorView): boolean {
-  let s = 1;
-  for (let i = v.shape.length - 1; i >= 0; i--) {
-    if (v.shape[i] > 1 && v.strides[i] !== s) return false;
-    s *= v.shape[i];
-  }
-  return true;
-}
 
 /** Byte pointer of the view's first element. */
 export function viewPtr(v: TensorView): number {
@@ -40,32 +34,7 @@ export function viewPtr(v: TensorView): number {
 export function gatherInto(v: TensorView, out: DataArray, outIndex: number): void {
   const heap = heapFor(v.dtype);
   const base = indexOf(v.dtype, (v.storage as unknown as WasmStorageFields).ptr) + v.offset;
-  const n = sizeOf(v.shape);
-  if (n === 0) return;
-  if (isRowMajor(v)) {
-    if (out.buffer === heap.buffer) heap.copyWithin(outIndex, base, base + n);
-    else out.set(heap.subarray(base, base + n), outIndex);
-    return;
-  }
-  const r = v.shape.length;
-  const idx = new Array<number>(r).fill(0);
-  const last = r - 1;
-  const innerN = v.shape[last];
-  const innerS = v.strides[last];
-  let off = base;
-  for (let i = 0; i < n; i += innerN) {
-    const o = outIndex + i;
-    if (innerS === 1 && out.buffer === heap.buffer) heap.copyWithin(o, off, off + innerN);
-    else if (innerS === 1) out.set(heap.subarray(off, off + innerN), o);
-    else for (let j = 0, src = off; j < innerN; j++, src += innerS) out[o + j] = heap[src];
-    for (let d = last - 1; d >= 0; d--) {
-      idx[d]++;
-      off += v.strides[d];
-      if (idx[d] < v.shape[d]) break;
-      off -= v.shape[d] * v.strides[d];
-      idx[d] = 0;
-    }
-  }
+  gatherStrided(heap, base, v.shape, v.strides, out, outIndex);
 }
 
 /** The view's elements as a fresh JS array. */
