@@ -1,8 +1,10 @@
 /**
- * Mutation-fuzzes the byte-level parsers (IDX, safetensors).
+ * Mutation-fuzzes the parsers: IDX, safetensors, model.json (loadModel), Keras .h5 (h5wasm, with the embedded
+ * model_config mutated as JSON) and the ONNX exporter fed with mutated model configs.
  *
  *   npm run fuzz                         10^5 mutations per parser, seed 1
  *   npm run fuzz -- --count 1000000 --seed 7 --parser safetensors --time-limit 2000 --in-thread
+ *   npm run fuzz -- --parser keras-h5,model-json
  *
  * Each parser runs in a worker thread with a hang watchdog (unless --in-thread). Prints
  * cases/second and outcome counts per mutation family; exits 1 if any case failed, listing the
@@ -11,6 +13,8 @@
 import { encodeIdx, parseIdx } from '../src/data/idx.js';
 import { readMnistRaw } from '../src/data/mnist-files.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
+import { kerasH5Corpus, modelJsonCorpus } from '../test/io/fuzz-corpora.js';
+import { fuzzKerasH5, fuzzModelJson, fuzzOnnxExport } from '../src/io/fuzz-targets.js';
 import { idxFuzzSeed, runFuzz, runFuzzIsolated, safetensorsFuzzSeed, type FuzzReport, type FuzzSeed, type ParseFn, type ParserRef } from '../src/io/fuzz.js';
 
 interface Args {
@@ -23,12 +27,12 @@ interface Args {
 
 function usage(msg?: string): never {
   if (msg) console.error(`fuzz: ${msg}`);
-  console.error('usage: npm run fuzz -- [--count N] [--seed S] [--parser idx|safetensors|all] [--time-limit MS] [--in-thread]');
+  console.error(`usage: npm run fuzz -- [--count N] [--seed S] [--parser ${ALL_PARSERS.join('|')}|all (comma-separated)] [--time-limit MS] [--in-thread]`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { count: 100_000, seed: 1, parsers: ['idx', 'safetensors'], timeLimitMs: 2000, inThread: false };
+  const a: Args = { count: 100_000, seed: 1, parsers: ALL_PARSERS.slice(), timeLimitMs: 2000, inThread: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
     const value = (): string => {
@@ -53,9 +57,11 @@ function parseArgs(argv: string[]): Args {
         break;
       case '--parser': {
         const p = value();
-        if (p === 'all') a.parsers = ['idx', 'safetensors'];
-        else if (p === 'idx' || p === 'safetensors') a.parsers = [p];
-        else usage(`unknown parser ${p}`);
+        if (p === 'all') a.parsers = ALL_PARSERS.slice();
+        else {
+          a.parsers = p.split(',');
+          for (const q of a.parsers) if (!ALL_PARSERS.includes(q)) usage(`unknown parser ${q}`);
+        }
         break;
       }
       case '--in-thread':
@@ -125,7 +131,23 @@ const PARSERS: Record<string, { corpus: () => FuzzSeed[]; ref: ParserRef; fn: Pa
     ref: { module: new URL('../src/io/safetensors.ts', import.meta.url).href, export: 'decodeSafetensors', file: 'fuzz.safetensors' },
     fn: (b) => decodeSafetensors(b, 'fuzz.safetensors'),
   },
+  'model-json': {
+    corpus: modelJsonCorpus,
+    ref: { module: new URL('../src/io/fuzz-targets.ts', import.meta.url).href, export: 'fuzzModelJson', file: 'fuzz.model.json' },
+    fn: (b) => fuzzModelJson(b, 'fuzz.model.json'),
+  },
+  'keras-h5': {
+    corpus: kerasH5Corpus,
+    ref: { module: new URL('../src/io/fuzz-targets.ts', import.meta.url).href, export: 'fuzzKerasH5', file: 'fuzz.h5' },
+    fn: (b) => fuzzKerasH5(b, 'fuzz.h5'),
+  },
+  'onnx-export': {
+    corpus: modelJsonCorpus,
+    ref: { module: new URL('../src/io/fuzz-targets.ts', import.meta.url).href, export: 'fuzzOnnxExport', file: 'fuzz.model.json' },
+    fn: (b) => fuzzOnnxExport(b, 'fuzz.model.json'),
+  },
 };
+const ALL_PARSERS = Object.keys(PARSERS);
 
 function printReport(name: string, r: FuzzReport): void {
   const pct = (n: number) => `${((100 * n) / Math.max(r.cases, 1)).toFixed(1)}%`;

@@ -29,8 +29,13 @@ export interface IntField {
   endian: 'le' | 'be';
 }
 
-/** Built-in ways to find a JSON header inside a file. */
-export type JsonHeaderLayoutName = 'u64le-prefixed';
+/**
+ * Built-in ways to find a JSON header inside a file: 'u64le-prefixed' (safetensors), 'whole-file' (the file is
+ * JSON, e.g. model.json), 'embedded-object' (the first JSON object starting with `{"class_name"` inside a binary
+ * file, e.g. a Keras .h5 model_config; edits keep its length, padding with spaces or cutting, unless the length
+ * is "not fixed").
+ */
+export type JsonHeaderLayoutName = 'u64le-prefixed' | 'whole-file' | 'embedded-object';
 
 /** One valid input plus what the mutator should know about its structure. */
 export interface FuzzSeed {
@@ -79,7 +84,67 @@ const JSON_LAYOUTS: Record<JsonHeaderLayoutName, JsonHeaderLayout> = {
       return out;
     },
   },
+  'whole-file': {
+    extract(bytes) {
+      try {
+        return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      } catch {
+        return undefined;
+      }
+    },
+    rebuild(_bytes, header) {
+      return new TextEncoder().encode(header);
+    },
+  },
+  'embedded-object': {
+    extract(bytes) {
+      const span = embeddedObjectSpan(bytes);
+      return span ? new TextDecoder('latin1').decode(bytes.subarray(span[0], span[1])) : undefined;
+    },
+    rebuild(bytes, header, fixLength) {
+      const span = embeddedObjectSpan(bytes)!;
+      const len = span[1] - span[0];
+      let h = new TextEncoder().encode(header);
+      if (fixLength) {
+        const fitted = new Uint8Array(len).fill(0x20);
+        fitted.set(h.subarray(0, len));
+        h = fitted;
+      }
+      const out = new Uint8Array(bytes.length - len + h.length);
+      out.set(bytes.subarray(0, span[0]));
+      out.set(h, span[0]);
+      out.set(bytes.subarray(span[1]), span[0] + h.length);
+      return out;
+    },
+  },
 };
+
+/** [start, end) of the first balanced JSON object starting with `{"class_name"` in the bytes. */
+function embeddedObjectSpan(bytes: Uint8Array): [number, number] | undefined {
+  const marker = [0x7b, 0x22, 0x63, 0x6c, 0x61, 0x73, 0x73, 0x5f, 0x6e, 0x61, 0x6d, 0x65, 0x22]; // {"class_name"
+  let start = -1;
+  outer: for (let i = 0; i + marker.length <= bytes.length; i++) {
+    for (let j = 0; j < marker.length; j++) if (bytes[i + j] !== marker[j]) continue outer;
+    start = i;
+    break;
+  }
+  if (start < 0) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 0) return [start, i + 1];
+    } else if (c === 0) return undefined;
+  }
+  return undefined;
+}
 
 /** Corpus entry for an IDX file: edits the type code, ndims and every dimension. */
 export function idxFuzzSeed(bytes: Uint8Array): FuzzSeed {
@@ -90,6 +155,19 @@ export function idxFuzzSeed(bytes: Uint8Array): FuzzSeed {
   const ndims = bytes.length >= 4 ? bytes[3]! : 0;
   for (let i = 0; i < ndims && 4 + 4 * i + 4 <= bytes.length; i++) intFields.push({ offset: 4 + 4 * i, size: 4, endian: 'be' });
   return { bytes, intFields, hot: 4 + 4 * ndims };
+}
+
+/** Corpus entry for a JSON file (model.json): structural JSON mutations and byte edits anywhere. */
+export function jsonFuzzSeed(bytes: Uint8Array): FuzzSeed {
+  return { bytes, jsonHeader: 'whole-file', hot: bytes.length };
+}
+
+/**
+ * Corpus entry for a binary file holding a JSON config (a Keras .h5 model): byte edits anywhere in the file and
+ * JSON mutations of the embedded `{"class_name": ...}` object.
+ */
+export function embeddedJsonFuzzSeed(bytes: Uint8Array): FuzzSeed {
+  return { bytes, jsonHeader: 'embedded-object', hot: bytes.length };
 }
 
 /** Corpus entry for a safetensors file: edits the header length and mutates the JSON header. */

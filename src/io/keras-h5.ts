@@ -9,11 +9,13 @@
  * attribute `weight_names` (e.g. `dense/kernel:0` in Keras 2, `sequential/dense/kernel` in Keras 3) naming
  * datasets relative to that group. Strings may be fixed-length or variable-length (h5py 2 vs 3).
  *
- * HDF5 is parsed by h5wasm (HDF5 compiled to WebAssembly): the bytes go into its in-memory file system, are read
- * in one synchronous pass, and every failure, from h5wasm or from a malformed layout, becomes a FormatError
- * naming the file. Nothing from the file is evaluated.
+ * HDF5 is parsed by h5wasm (HDF5 compiled to WebAssembly) in a worker thread: libhdf5 can loop forever or abort
+ * on a corrupt file, so each read has a time limit and a hung or broken worker is replaced. The call is still
+ * synchronous (the main thread waits on a shared flag). Every failure is a FormatError naming the file; nothing
+ * from the file is evaluated.
  */
-import { readFileSync, existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { DeeptsError, FormatError } from '../core/errors.js';
 import { noGrad } from '../core/engine.js';
 import { scope } from '../core/memory.js';
@@ -24,239 +26,92 @@ import { tensor } from '../ops/create.js';
 import { shapeOnly, type Layer } from '../nn/layer.js';
 import type { Model } from '../train/model.js';
 import { modelFromKerasConfig } from './keras-config.js';
+import type { KerasH5Contents, KerasLayerWeights, KerasWeight } from './keras-h5-reader.js';
 
-type H5Namespace = typeof import('h5wasm');
-type H5Group = import('h5wasm').Group;
-type H5Attr = import('h5wasm').Attribute;
-type H5Dataset = import('h5wasm').Dataset;
+export type { KerasH5Contents, KerasLayerWeights, KerasWeight } from './keras-h5-reader.js';
 
-let h5: H5Namespace | null = null;
-let loading: Promise<void> | null = null;
-
-/** Loads h5wasm once (a few MB of WebAssembly); the loaders call it, parsers that run synchronously need it first. */
-export async function initKerasH5(): Promise<void> {
-  if (h5) return;
-  loading ??= (async () => {
-    const ns = await import('h5wasm');
-    const M = await ns.ready;
-    // HDF5 errors become JS exceptions instead of diagnostics printed to stderr
-    (M as unknown as { activate_throwing_error_handler?: () => number }).activate_throwing_error_handler?.();
-    h5 = ns;
-  })();
-  await loading;
-}
-
-/** Limits against hostile files. */
 const MAX_FILE_BYTES = 4 * 1024 ** 3;
-const MAX_ATTR_BYTES = 64 * 1024 * 1024;
-const MAX_JSON_DEPTH = 200;
-const MAX_NAMES = 1_000_000;
 
-export interface KerasWeight {
-  /** the name in `weight_names` (e.g. `dense/kernel:0`) */
-  name: string;
-  shape: number[];
-  data: Float32Array | Float64Array;
+/** Messages of the worker protocol. */
+export type KerasWorkerReply = { ok: KerasH5Contents } | { format: string; restart: boolean } | { fatal: string };
+
+interface Host {
+  worker: Worker;
+  port: MessagePort;
+  flag: Int32Array;
 }
-export interface KerasLayerWeights {
-  name: string;
-  weights: KerasWeight[];
-}
-export interface KerasH5Contents {
-  kerasVersion?: string;
-  backend?: string;
-  /** the parsed `model_config` JSON, when the file has one (full-model files) */
-  modelConfig?: unknown;
-  /** the layers in `layer_names` order, each with its weights in `weight_names` order */
-  layers: KerasLayerWeights[];
-  /** Keras 3's `top_level_model_weights` (usually empty) */
-  topLevelWeights: KerasWeight[];
+let host: Host | null = null;
+
+function spawnWorker(workerData: unknown, transfer: MessagePort[]): Worker {
+  // From the built package the worker is plain JS; from the TypeScript sources (under tsx) the loader hooks are
+  // not inherited by worker threads, so a small bootstrap registers tsx first (as src/io/fuzz.ts does).
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./keras-h5-worker.js', import.meta.url), { workerData, transferList: transfer });
+  const target = new URL('./keras-h5-worker.ts', import.meta.url).href;
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(target)}); })` +
+    `.catch((e) => { const d = require('node:worker_threads').workerData; const f = new Int32Array(d.flag); d.port.postMessage({ fatal: String(e && e.stack || e) }); Atomics.store(f, 1, 2); Atomics.notify(f, 1); });`;
+  return new Worker(code, { eval: true, workerData, transferList: transfer });
 }
 
-let fileCounter = 0;
-
-/** First line of an error message, trimmed (HDF5 diagnostics are long stacks). */
-function firstLine(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  const lines = m.split('\n').map((l) => l.trim()).filter(Boolean);
-  const useful = lines.find((l) => /^#\d+:/.test(l)) ?? lines[0] ?? 'unknown error';
-  return useful.slice(0, 300);
+function startHost(): Host {
+  const sab = new SharedArrayBuffer(8);
+  const flag = new Int32Array(sab);
+  const { port1, port2 } = new MessageChannel();
+  const worker = spawnWorker({ flag: sab, port: port2 }, [port2]);
+  worker.unref();
+  worker.on('error', () => {
+    // reported through the flag/port protocol or as a timeout; a dead worker is replaced on the next call
+  });
+  Atomics.wait(flag, 1, 0, 60_000);
+  const state = Atomics.load(flag, 1);
+  if (state !== 1) {
+    const msg = receiveMessageOnPort(port1)?.message as { fatal?: string } | undefined;
+    void worker.terminate();
+    throw new DeeptsError(`Keras HDF5 reader: the h5wasm worker did not start${msg?.fatal ? `: ${msg.fatal}` : ' within 60 s'}`);
+  }
+  return { worker, port: port1, flag };
 }
 
-class Reader {
-  /** bytes of dataset values read so far (bounded by the file's size) */
-  private budget: number;
-  constructor(readonly file: string, size: number) {
-    // weights can be compressed, so allow some headroom over the file size, but never unbounded
-    this.budget = Math.max(size * 64, 64 * 1024 * 1024);
-  }
-
-  fail(detail: string): never {
-    throw new FormatError(this.file, detail);
-  }
-
-  /** attribute names of a group */
-  attrNames(g: H5Group): string[] {
-    return Object.keys(g.attrs);
-  }
-
-  attr(g: H5Group, name: string): H5Attr | undefined {
-    const attrs = g.attrs;
-    return Object.prototype.hasOwnProperty.call(attrs, name) ? attrs[name] : undefined;
-  }
-
-  /** The values of an attribute holding strings (a scalar or a 1-D list), size-checked before reading. */
-  strings(a: H5Attr, where: string): string[] {
-    const meta = a.metadata;
-    const count = (a.shape ?? []).reduce((p, d) => p * d, 1);
-    if (!Number.isSafeInteger(count) || count < 0 || count > MAX_NAMES) this.fail(`${where}: attribute of ${count} elements`);
-    if (count * Math.max(meta.size, 1) > MAX_ATTR_BYTES) this.fail(`${where}: attribute of ${count * meta.size} bytes`);
-    // Keras writes an empty weight list as an empty float array
-    if (count === 0) return [];
-    if (meta.type !== 3) this.fail(`${where}: expected strings, found an attribute of HDF5 type class ${meta.type}`);
-    const v = a.value;
-    const list = Array.isArray(v) ? v : [v];
-    return list.map((s, i) => {
-      if (typeof s === 'string') return s;
-      if (s instanceof Uint8Array) return new TextDecoder().decode(s);
-      return this.fail(`${where}[${i}]: expected a string, got ${typeof s}`);
-    });
-  }
-
-  /** `name` or its chunks `name0`, `name1`, ... (Keras splits lists larger than the 64 KB header limit). */
-  stringList(g: H5Group, name: string, where: string): string[] | undefined {
-    const a = this.attr(g, name);
-    if (a) return this.strings(a, `${where} attribute "${name}"`);
-    const out: string[] = [];
-    let found = false;
-    for (let i = 0; ; i++) {
-      const chunk = this.attr(g, `${name}${i}`);
-      if (!chunk) break;
-      found = true;
-      out.push(...this.strings(chunk, `${where} attribute "${name}${i}"`));
-      if (out.length > MAX_NAMES) this.fail(`${where}: more than ${MAX_NAMES} names in "${name}"`);
-    }
-    return found ? out : undefined;
-  }
-
-  scalarString(g: H5Group, name: string): string | undefined {
-    const a = this.attr(g, name);
-    if (!a) return undefined;
-    const list = this.strings(a, `attribute "${name}"`);
-    if (list.length !== 1) this.fail(`attribute "${name}": expected one string, got ${list.length}`);
-    return list[0];
-  }
-
-  group(parent: H5Group, path: string, where: string): H5Group {
-    const g = parent.get(path);
-    if (!g || (g as { type?: string }).type !== 'Group') this.fail(`${where}: no group "${path}"`);
-    return g as H5Group;
-  }
-
-  dataset(parent: H5Group, path: string, where: string): KerasWeight {
-    const d = parent.get(path) as H5Dataset | null;
-    if (!d || (d as { type?: string }).type !== 'Dataset') this.fail(`${where}: no dataset "${path}"`);
-    const meta = d.metadata;
-    const shape = d.shape ?? [];
-    if (shape.length > 8 || !shape.every((x) => Number.isSafeInteger(x) && x >= 0)) this.fail(`${where}: dataset "${path}" has shape ${JSON.stringify(shape)}`);
-    if (meta.type !== 1) this.fail(`${where}: dataset "${path}" is not floating point (HDF5 type class ${meta.type})`);
-    if (meta.size !== 4 && meta.size !== 8) this.fail(`${where}: dataset "${path}" is float${meta.size * 8}; only float32 and float64 weights are read (convert float16 weights with Keras first)`);
-    const count = shape.reduce((p, x) => p * x, 1);
-    const bytes = count * meta.size;
-    if (!Number.isSafeInteger(bytes) || bytes > this.budget) this.fail(`${where}: dataset "${path}" of shape ${fmtShape(shape)} is larger than the file can hold`);
-    this.budget -= bytes;
-    const v = d.value;
-    let data: Float32Array | Float64Array;
-    if (v instanceof Float32Array || v instanceof Float64Array) data = v;
-    else if (typeof v === 'number') data = Float64Array.of(v);
-    else return this.fail(`${where}: dataset "${path}" did not read as floats`);
-    if (data.length !== count) this.fail(`${where}: dataset "${path}" has ${data.length} values for shape ${fmtShape(shape)}`);
-    return { name: path, shape, data };
-  }
-
-  weightsOf(g: H5Group, where: string): KerasWeight[] {
-    const names = this.stringList(g, 'weight_names', where) ?? [];
-    return names.map((n) => this.dataset(g, n, where));
-  }
+function dropHost(): void {
+  if (host) void host.worker.terminate();
+  host = null;
 }
 
-function parseJsonAttr(r: Reader, text: string, what: string): unknown {
-  if (text.length > MAX_ATTR_BYTES) r.fail(`${what} is ${text.length} characters`);
-  let depth = 0;
-  let maxDepth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === 0x7b || ch === 0x5b) maxDepth = Math.max(maxDepth, ++depth);
-    else if (ch === 0x7d || ch === 0x5d) depth--;
-  }
-  if (maxDepth > MAX_JSON_DEPTH) r.fail(`${what}: JSON nesting depth ${maxDepth} exceeds ${MAX_JSON_DEPTH}`);
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    return r.fail(`${what} is not valid JSON: ${(e as Error).message}`);
-  }
+/** Time allowed for one read: generous for big files, short enough that a looping libhdf5 is caught. */
+function defaultTimeout(bytes: number): number {
+  return 10_000 + Math.ceil(bytes / (1024 * 1024)) * 200;
 }
 
 /**
- * Reads the Keras layout of `.h5` bytes (synchronously; call {@link initKerasH5} once before). Every problem,
- * including HDF5-level corruption, is a FormatError naming `file`.
+ * Reads the Keras layout of `.h5` bytes: versions, the parsed `model_config` (when present), and every layer's
+ * weights in `layer_names` / `weight_names` order. Synchronous; the HDF5 work runs in a worker thread and a read
+ * that takes longer than `timeoutMs` (a corrupt file can make libhdf5 loop) is a FormatError.
  */
-export function readKerasH5(bytes: Uint8Array, file = '<buffer>'): KerasH5Contents {
-  if (!h5) throw new DeeptsError('readKerasH5: h5wasm is not loaded yet; await initKerasH5() first (loadKerasModel/loadKerasWeights do)');
-  const r = new Reader(file, bytes.length);
-  if (bytes.length < 8 || bytes[0] !== 0x89 || bytes[1] !== 0x48 || bytes[2] !== 0x44 || bytes[3] !== 0x46) {
-    // the HDF5 signature may also sit at 512, 1024, ... (a user block); Keras never writes one
-    r.fail('not an HDF5 file (no \\x89HDF signature at the start)');
+export function readKerasH5(bytes: Uint8Array, file = '<buffer>', options: { timeoutMs?: number } = {}): KerasH5Contents {
+  const timeout = options.timeoutMs ?? defaultTimeout(bytes.length);
+  host ??= startHost();
+  const h = host;
+  Atomics.store(h.flag, 0, 0);
+  h.port.postMessage({ bytes, file });
+  const waited = Atomics.wait(h.flag, 0, 0, timeout);
+  const reply = receiveMessageOnPort(h.port)?.message as KerasWorkerReply | undefined;
+  if (!reply) {
+    dropHost();
+    if (waited === 'timed-out') throw new FormatError(file, `HDF5 read did not finish within ${timeout} ms (libhdf5 can loop on a corrupt file)`);
+    throw new FormatError(file, 'HDF5 reader worker died while reading the file');
   }
-  const ns = h5;
-  const path = `/deepts-keras-${process.pid}-${fileCounter++}.h5`;
-  const emfs = ns.FS as unknown as { writeFile(p: string, b: Uint8Array): void; unlink(p: string): void };
-  emfs.writeFile(path, bytes);
-  let f: import('h5wasm').File | null = null;
-  try {
-    try {
-      f = new ns.File(path, 'r');
-    } catch (e) {
-      r.fail(`not a readable HDF5 file: ${firstLine(e)}`);
-    }
-    const root = f as unknown as H5Group;
-    const kerasVersion = r.scalarString(root, 'keras_version');
-    const backend = r.scalarString(root, 'backend');
-    const configText = r.scalarString(root, 'model_config');
-    const modelConfig = configText === undefined ? undefined : parseJsonAttr(r, configText, 'the model_config attribute');
-    const hasModelWeights = root.keys().includes('model_weights');
-    const wg = hasModelWeights ? r.group(root, 'model_weights', 'the file') : root;
-    const layerNames = r.stringList(wg, 'layer_names', hasModelWeights ? 'model_weights' : 'the root group');
-    if (!layerNames) {
-      if (root.keys().includes('layers') || root.keys().includes('_layer_checkpoint_dependencies')) {
-        r.fail('this looks like a Keras 3 `.weights.h5` / `.keras` weights file, which is not the legacy layout deepts reads; save with model.save("model.h5") in Keras');
-      }
-      return r.fail(`no "layer_names" attribute on ${hasModelWeights ? 'model_weights' : 'the root group'}: not a Keras HDF5 file`);
-    }
-    const seen = new Set<string>();
-    const layers = layerNames.map((name) => {
-      if (seen.has(name)) r.fail(`layer "${name}" is listed twice in layer_names`);
-      seen.add(name);
-      const g = r.group(wg, name, `layer "${name}"`);
-      return { name, weights: r.weightsOf(g, `layer "${name}"`) };
-    });
-    const topLevelWeights = wg.keys().includes('top_level_model_weights') ? r.weightsOf(r.group(wg, 'top_level_model_weights', 'the file'), 'top_level_model_weights') : [];
-    return { kerasVersion, backend, modelConfig, layers, topLevelWeights };
-  } catch (e) {
-    if (e instanceof FormatError) throw e;
-    throw new FormatError(file, `HDF5 read failed: ${firstLine(e)}`);
-  } finally {
-    try {
-      f?.close();
-    } catch {
-      // a file h5wasm could not close is dropped with its in-memory copy below
-    }
-    try {
-      emfs.unlink(path);
-    } catch {
-      // already gone
-    }
+  if ('ok' in reply) return reply.ok;
+  if ('format' in reply) {
+    if (reply.restart) dropHost();
+    throw new FormatError(file, reply.format);
   }
+  dropHost();
+  throw new DeeptsError(`Keras HDF5 reader failed: ${reply.fatal}`);
+}
+
+/** Stops the reader's worker thread (it is started again when needed). */
+export function closeKerasH5Reader(): void {
+  dropHost();
 }
 
 export interface KerasLoadOptions {
@@ -347,12 +202,12 @@ function readBytes(file: string): Uint8Array {
 }
 
 /**
- * Builds the deepts model of a Keras `.h5` model from bytes (synchronous; {@link initKerasH5} first). The
+ * Builds the deepts model of a Keras `.h5` model from bytes (synchronous). The
  * architecture is first built with placeholder weights to check that the file holds as many weight values as it
  * needs, so a config cannot make deepts allocate more than the file backs.
  */
-export function kerasModelFromBytes(bytes: Uint8Array, file = '<buffer>'): { model: Model; report: KerasLoadReport } {
-  const contents = readKerasH5(bytes, file);
+export function kerasModelFromBytes(bytes: Uint8Array, file = '<buffer>', options: { timeoutMs?: number } = {}): { model: Model; report: KerasLoadReport } {
+  const contents = readKerasH5(bytes, file, options);
   if (contents.modelConfig === undefined) {
     throw new FormatError(file, 'no model_config attribute: this is a weights-only file; build the model in deepts and use loadKerasWeights(model, file)');
   }
@@ -374,13 +229,11 @@ export function kerasModelFromBytes(bytes: Uint8Array, file = '<buffer>'): { mod
 
 /** Loads a Keras `.h5` model (architecture + weights) as a deepts model, ready for predict/evaluate/fit. */
 export async function loadKerasModel(file: string): Promise<Model> {
-  await initKerasH5();
   return kerasModelFromBytes(readBytes(file), file).model;
 }
 
 /** Loads the weights of a Keras `.h5` file (full model or `save_weights`) into `model`; returns what matched. */
 export async function loadKerasWeights(model: Model, file: string, options: KerasLoadOptions = {}): Promise<KerasLoadReport> {
-  await initKerasH5();
   const contents = readKerasH5(readBytes(file), file);
   return applyWeights(model, contents, file, options);
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import ort from 'onnxruntime-node';
 import * as dt from '../../src/index.js';
-import { initKerasH5, kerasModelFromBytes, loadKerasModel, loadKerasWeights, readKerasH5 } from '../../src/io/keras-h5.js';
+import { kerasModelFromBytes, loadKerasModel, loadKerasWeights, readKerasH5 } from '../../src/io/keras-h5.js';
 import { KERAS_SUPPORTED_CLASSES, modelFromKerasConfig } from '../../src/io/keras-config.js';
 import { onnxBytes } from '../../src/io/onnx/index.js';
 import { maxAbsDiff, tempDir } from './interop-helpers.js';
@@ -70,7 +70,6 @@ test('loaded models keep Keras layer names, classes and parameter counts', async
 });
 
 test('readKerasH5 reads versions, layer order, weight names of both writers (vlen and fixed-length strings, chunked layer_names)', async () => {
-  await initKerasH5();
   const k2 = readKerasH5(fixtureBytes('keras2_cnn.h5'), 'k2');
   assert.equal(k2.kerasVersion, '2.13.1');
   assert.equal(k2.backend, 'tensorflow');
@@ -170,7 +169,6 @@ test('model_config mapping: unknown classes list the supported ones; Lambda is r
 });
 
 test('a model_config that asks for more weights than the file stores is refused before anything is allocated', async () => {
-  await initKerasH5();
   // a valid file whose Dense layer claims 10^9 units
   const bytes = fixtureBytes('keras2_mlp.h5');
   const text = new TextDecoder('latin1').decode(bytes);
