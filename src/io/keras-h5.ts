@@ -53,7 +53,8 @@ function spawnWorker(workerData: unknown, transfer: MessagePort[]): Worker {
   return new Worker(code, { eval: true, workerData, transferList: transfer });
 }
 
-function startHost(): Host {
+/** Starts a worker (without waiting for it). */
+function spawnHost(): Host {
   const sab = new SharedArrayBuffer(8);
   const flag = new Int32Array(sab);
   const { port1, port2 } = new MessageChannel();
@@ -62,19 +63,31 @@ function startHost(): Host {
   worker.on('error', () => {
     // reported through the flag/port protocol or as a timeout; a dead worker is replaced on the next call
   });
-  Atomics.wait(flag, 1, 0, 60_000);
-  const state = Atomics.load(flag, 1);
-  if (state !== 1) {
-    const msg = receiveMessageOnPort(port1)?.message as { fatal?: string } | undefined;
-    void worker.terminate();
-    throw new DeeptsError(`Keras HDF5 reader: the h5wasm worker did not start${msg?.fatal ? `: ${msg.fatal}` : ' within 60 s'}`);
-  }
   return { worker, port: port1, flag };
 }
 
+/** Waits until a worker has loaded h5wasm. */
+function awaitReady(h: Host): void {
+  Atomics.wait(h.flag, 1, 0, 60_000);
+  const state = Atomics.load(h.flag, 1);
+  if (state !== 1) {
+    const msg = receiveMessageOnPort(h.port)?.message as { fatal?: string } | undefined;
+    void h.worker.terminate();
+    if (host === h) host = null;
+    throw new DeeptsError(`Keras HDF5 reader: the h5wasm worker did not start${msg?.fatal ? `: ${msg.fatal}` : ' within 60 s'}`);
+  }
+}
+
+/**
+ * A worker loading in the background, kept once a worker had to be replaced (a corrupt file), so the next
+ * replacement is ready at once.
+ */
+let spare: Host | null = null;
+
 function dropHost(): void {
   if (host) void host.worker.terminate();
-  host = null;
+  host = spare;
+  spare = spawnHost();
 }
 
 /** Time allowed for one read: generous for big files, short enough that a looping libhdf5 is caught. */
@@ -89,8 +102,9 @@ function defaultTimeout(bytes: number): number {
  */
 export function readKerasH5(bytes: Uint8Array, file = '<buffer>', options: { timeoutMs?: number } = {}): KerasH5Contents {
   const timeout = options.timeoutMs ?? defaultTimeout(bytes.length);
-  host ??= startHost();
+  host ??= spawnHost();
   const h = host;
+  awaitReady(h);
   Atomics.store(h.flag, 0, 0);
   h.port.postMessage({ bytes, file });
   const waited = Atomics.wait(h.flag, 0, 0, timeout);
@@ -109,9 +123,11 @@ export function readKerasH5(bytes: Uint8Array, file = '<buffer>', options: { tim
   throw new DeeptsError(`Keras HDF5 reader failed: ${reply.fatal}`);
 }
 
-/** Stops the reader's worker thread (it is started again when needed). */
+/** Stops the reader's worker threads (they are started again when needed). */
 export function closeKerasH5Reader(): void {
-  dropHost();
+  for (const h of [host, spare]) if (h) void h.worker.terminate();
+  host = null;
+  spare = null;
 }
 
 export interface KerasLoadOptions {
