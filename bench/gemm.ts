@@ -18,6 +18,9 @@ const SHAPES: Shape[] = [
   { name: 'mlp bwd dX (128x512 @ 512x784, transB)', M: 128, N: 784, K: 512, transA: false, transB: true },
   { name: 'mlp bwd dW2 (512x128 @ 128x10, transA)', M: 512, N: 10, K: 128, transA: true, transB: false },
   { name: 'mlp bwd dH (128x10 @ 10x512, transB)', M: 128, N: 512, K: 10, transA: false, transB: true },
+  { name: 'cnn conv2 fwd (25088x288 @ 288x64)', M: 25088, N: 64, K: 288, transA: false, transB: false },
+  { name: 'cnn conv2 dX (25088x576 @ 576x32)', M: 25088, N: 32, K: 576, transA: false, transB: false },
+  { name: 'cnn conv2 dW (288x25088 @ 25088x64, transA)', M: 288, N: 64, K: 25088, transA: true, transB: false },
   { name: '512^3', M: 512, N: 512, K: 512, transA: false, transB: false },
 ];
 

@@ -15,10 +15,10 @@ export type WasmVariant = 'simd' | 'relaxed';
 
 export interface WasmInitOptions {
   /**
-   * 'auto' (default; env DEEPTS_WASM_SIMD=simd|relaxed overrides) picks the relaxed-SIMD build when
-   * WebAssembly.validate accepts it (Node >= 22, or Node 20 started with
-   * --experimental-wasm-relaxed-simd). 'relaxed' insists on it: on Node 20 without the flag it turns
-   * the V8 flag on at run time (v8.setFlagsFromString) before validating. 'simd' forces the plain build.
+   * 'auto' (default; env DEEPTS_WASM_SIMD=simd|relaxed overrides) picks the relaxed-SIMD build (FMA) when
+   * the engine accepts it: Node >= 22 does; on Node 20 the V8 flag --experimental-wasm-relaxed-simd is
+   * turned on at run time (v8.setFlagsFromString) first. Otherwise it falls back to the plain SIMD build;
+   * 'relaxed' throws instead. 'simd' forces the plain build.
    */
   simd?: 'auto' | WasmVariant;
   /** Directory holding deepts-simd.wasm / deepts-relaxed.wasm (default: search upward for build/wasm). */
@@ -334,7 +334,8 @@ function chooseVariant(opt: 'auto' | WasmVariant | undefined, dir?: string): { v
     try {
       const r = host.readWasm('deepts-relaxed.wasm', dir);
       if (WebAssembly.validate(r.bytes as BufferSource)) return { variant: 'relaxed', ...r };
-      if (want === 'relaxed' && host.enableRelaxedSimd?.() && WebAssembly.validate(r.bytes as BufferSource)) {
+      // Node 20 has relaxed SIMD behind a V8 flag that only gates validation: turn it on (auto too) and re-check
+      if (host.enableRelaxedSimd?.() && WebAssembly.validate(r.bytes as BufferSource)) {
         return { variant: 'relaxed', ...r };
       }
       if (want === 'relaxed') {
