@@ -42,6 +42,11 @@ export function uniform(): number {
   return (nextUint32() * 2 ** 21 + (nextUint32() >>> 11)) / 2 ** 53;
 }
 
+/** Uniform in [0, 1) with 24 random bits: every value is a float32, so none rounds up to 1 when stored as one. */
+export function uniformFloat32(): number {
+  return (nextUint32() >>> 8) / 2 ** 24;
+}
+
 /** Standard normal (Box-Muller, both values used). */
 export function normal(): number {
   if (spareNormal !== null) {

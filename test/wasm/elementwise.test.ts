@@ -4,7 +4,7 @@ import { Buffers, assertClose, randF32, rng } from './helpers.js';
 import { getNumThreads, setNumThreads } from '../../src/backends/wasm/runtime.js';
 import {
   BinaryOps, UnaryOps, axpby, biasRelu, binary, binaryCol, binaryRow, binaryScalar, castI32ToF32, copyBytes, fill,
-  stridedCopy, transpose, tuning, unary, type BinaryOp, type UnaryOp,
+  compare, select, stridedCopy, transpose, tuning, unary, type BinaryOp, type CompareOp, type UnaryOp,
 } from '../../src/backends/wasm/kernels.js';
 
 const R = rng(99);
@@ -274,5 +274,57 @@ test('stridedCopy: permutations, broadcasts, slices, negative strides, ranks 0-8
     bufs.freeAll();
     Object.assign(tuning, save);
     setNumThreads(T);
+  }
+});
+
+test('compare: every op, full and scalar operands, NaN and signed zeros, SIMD body and tails, 1 and 2 threads', () => {
+  const refs: Record<string, (a: number, b: number) => boolean> = {
+    lt: (a, b) => a < b, le: (a, b) => a <= b, gt: (a, b) => a > b, ge: (a, b) => a >= b, eq: (a, b) => a === b, ne: (a, b) => a !== b,
+  };
+  const saved = getNumThreads();
+  try {
+    for (const threads of [1, 2]) {
+      setNumThreads(threads);
+      for (const n of [...SIZES, 70000]) {
+        const buf = new Buffers();
+        // few distinct values so equality is common
+        const draw = (): number => (R() < 0.1 ? SPECIAL[Math.floor(R() * 5)] : Math.round(R() * 6) - 3);
+        const av = Float32Array.from({ length: n }, draw);
+        const bv = Float32Array.from({ length: n }, draw);
+        const a = buf.f32(av), b = buf.f32(bv), out = buf.u8(n);
+        for (const [op, ref] of Object.entries(refs)) {
+          for (const [sa, sb] of [[false, false], [true, false], [false, true]]) {
+            const s = sa ? NaN : sb ? 0 : 0;
+            compare(op as CompareOp, sa ? { scalar: -0 } : { ptr: a }, sb ? { scalar: s } : { ptr: b }, out, n);
+            const got = buf.readU8(out, n);
+            for (let i = 0; i < n; i++) {
+              const want = +ref(sa ? -0 : av[i], sb ? s : bv[i]);
+              if (got[i] !== want) assert.fail(`compare ${op} n=${n} threads=${threads} scalar a=${sa} b=${sb} at ${i}: ${got[i]} vs ${want}`);
+            }
+          }
+        }
+        buf.freeAll();
+      }
+    }
+  } finally {
+    setNumThreads(saved);
+  }
+});
+
+test('select: full and scalar branches under a byte mask, SIMD body and tails', () => {
+  for (const n of [...SIZES, 70000]) {
+    const buf = new Buffers();
+    const cv = Uint8Array.from({ length: n }, () => (R() < 0.5 ? 1 : 0));
+    const av = randF32(n, R, -5, 5), bv = randF32(n, R, -5, 5);
+    const c = buf.u8(cv), a = buf.f32(av), b = buf.f32(bv), out = buf.f32(new Float32Array(n));
+    for (const [sa, sb] of [[false, false], [false, true], [true, false], [true, true]]) {
+      select(c, sa ? { scalar: 7 } : { ptr: a }, sb ? { scalar: -0 } : { ptr: b }, out, n);
+      const got = buf.read(out, n);
+      for (let i = 0; i < n; i++) {
+        const want = cv[i] ? (sa ? 7 : av[i]) : sb ? -0 : bv[i];
+        if (!Object.is(got[i], Math.fround(want))) assert.fail(`select n=${n} scalar a=${sa} b=${sb} at ${i}: ${got[i]} vs ${want}`);
+      }
+    }
+    buf.freeAll();
   }
 });

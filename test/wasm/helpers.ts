@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alloc, free, initWasm, readF32, writeF32, writeI32 } from '../../src/backends/wasm/runtime.js';
+import { alloc, free, heapU8, initWasm, readF32, writeF32, writeI32 } from '../../src/backends/wasm/runtime.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -58,6 +58,17 @@ export class Buffers {
   }
   read(p: number, n: number): Float32Array {
     return readF32(p, n);
+  }
+  /** A byte buffer (bool tensors), copied from data or left unspecified. */
+  u8(data: ArrayLike<number> | number): number {
+    const n = typeof data === 'number' ? data : data.length;
+    const p = alloc(Math.max(n, 1));
+    this.ptrs.push(p);
+    if (typeof data !== 'number') heapU8().set(data, p);
+    return p;
+  }
+  readU8(p: number, n: number): Uint8Array {
+    return heapU8().slice(p, p + n);
   }
   freeAll(): void {
     for (const p of this.ptrs) free(p);

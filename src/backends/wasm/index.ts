@@ -145,6 +145,24 @@ function binaryKernel<P extends KernelPrim>(prim: P, op: K.BinaryOp): Kernel<P> 
   });
 }
 
+/** A float32 operand for compare/select: its memory when row-major, one value when broadcast, else a packed copy. */
+function f32Operand(v: TensorView, temps: WasmStorage[]): K.F32Operand {
+  if (!isRowMajor(v) && v.strides.every((s, i) => s === 0 || v.shape[i] === 1)) return { scalar: heapF32()[viewPtr(v) >>> 2] };
+  return { ptr: packed(v, temps) };
+}
+
+function compareKernel<P extends KernelPrim>(prim: P, op: K.CompareOp): Kernel<P> {
+  return fast(prim, ([a, b], _p, out) => {
+    if (!isF32([a, b])) return null;
+    const n = sizeOf(out.shape);
+    const r = allocStorage('bool', Math.max(n, 1));
+    const temps: WasmStorage[] = [];
+    K.compare(op, f32Operand(a, temps), f32Operand(b, temps), r.ptr, n);
+    release(temps);
+    return r;
+  });
+}
+
 /** Sum/max/min over a suffix (rows) or prefix (columns) of the axes of a row-major input. */
 function reduceKernel<P extends 'sum' | 'max' | 'min'>(prim: P, op: K.ReduceOp): Kernel<P> {
   return fast(prim, ([x], p, out) => {
@@ -239,16 +257,25 @@ const kernels: KernelTable = {
   pow: binaryKernel('pow', 'pow'),
   maximum: binaryKernel('maximum', 'max'),
   minimum: binaryKernel('minimum', 'min'),
-  equal: viaReference('equal'),
-  notEqual: viaReference('notEqual'),
-  less: viaReference('less'),
-  lessEqual: viaReference('lessEqual'),
-  greater: viaReference('greater'),
-  greaterEqual: viaReference('greaterEqual'),
+  equal: compareKernel('equal', 'eq'),
+  notEqual: compareKernel('notEqual', 'ne'),
+  less: compareKernel('less', 'lt'),
+  lessEqual: compareKernel('lessEqual', 'le'),
+  greater: compareKernel('greater', 'gt'),
+  greaterEqual: compareKernel('greaterEqual', 'ge'),
   logicalAnd: viaReference('logicalAnd'),
   logicalOr: viaReference('logicalOr'),
   logicalXor: viaReference('logicalXor'),
-  where: viaReference('where'),
+  where: fast('where', ([c, a, b], _p, out) => {
+    if (c.dtype !== 'bool' || !isF32([a, b])) return null;
+    const n = sizeOf(out.shape);
+    const r = allocStorage('float32', Math.max(n, 1));
+    const temps: WasmStorage[] = [];
+    const cond = isRowMajor(c) ? viewPtr(c) : packed(c, temps);
+    K.select(cond, f32Operand(a, temps), f32Operand(b, temps), r.ptr, n);
+    release(temps);
+    return r;
+  }),
   sum: reduceKernel('sum', 'sum'),
   prod: viaReference('prod'),
   max: reduceKernel('max', 'max'),

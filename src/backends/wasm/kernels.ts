@@ -12,7 +12,7 @@ const {
   J_OP, J_CHUNK, J_P, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, T_GEMM, T_GEMM_NARROW, T_UNARY, T_BINARY,
   T_REDUCE_ROWS, T_REDUCE_COLS, T_ARGMAX_ROWS, T_SOFTMAX_ROWS, T_LOG_SOFTMAX_ROWS, T_SOFTMAX_XENT,
   T_SOFTMAX_BWD_ROWS, T_LOG_SOFTMAX_BWD_ROWS, T_SGD, T_RMSPROP, T_ADAM, T_ADAGRAD, T_FILL, T_COPY, T_AXPY,
-  T_TRANSPOSE, T_CAST_I32_F32, T_STRIDED_COPY,
+  T_TRANSPOSE, T_CAST_I32_F32, T_STRIDED_COPY, T_COMPARE_F32, T_SELECT_F32,
 } = ABI;
 
 /** Thresholds and blocking parameters (measured on a 2-core Zen, see bench/gemm.ts). */
@@ -368,6 +368,37 @@ export function castI32ToF32(x: number, out: number, n: number): void {
   const [cs, nc] = chunking(n, n, tuning.eltParMin, 16);
   const o = job(T_CAST_I32_F32, cs);
   U32[o] = x; U32[o + 1] = out; I32[o + 2] = n;
+  runJob(nc);
+}
+
+/** A float32 operand of compare/select: a whole array at `ptr`, or one value broadcast to every element. */
+export type F32Operand = { ptr: number } | { scalar: number };
+
+export const CompareOps = { lt: 0, le: 1, gt: 2, ge: 3, eq: 4, ne: 5 } as const;
+export type CompareOp = keyof typeof CompareOps;
+
+function operandSlots(o: number, v: F32Operand): void {
+  const full = 'ptr' in v;
+  U32[o] = full ? v.ptr : 0; I32[o + 1] = full ? 0 : 1; F32[o + 2] = full ? 0 : v.scalar;
+}
+
+/** out[i] = a[i] op b[i] as bool bytes (0/1), i < n. */
+export function compare(op: CompareOp, a: F32Operand, b: F32Operand, out: number, n: number): void {
+  checkDim('n', n);
+  if (n === 0) return;
+  const [cs, nc] = chunking(n, n, tuning.eltParMin, 16);
+  const o = job(T_COMPARE_F32, cs);
+  I32[o] = CompareOps[op]; operandSlots(o + 1, a); operandSlots(o + 4, b); U32[o + 7] = out; I32[o + 8] = n;
+  runJob(nc);
+}
+
+/** out[i] = cond[i] ? a[i] : b[i] (cond: bool bytes), i < n. */
+export function select(cond: number, a: F32Operand, b: F32Operand, out: number, n: number): void {
+  checkDim('n', n);
+  if (n === 0) return;
+  const [cs, nc] = chunking(n, n, tuning.eltParMin, 16);
+  const o = job(T_SELECT_F32, cs);
+  U32[o] = cond; operandSlots(o + 1, a); operandSlots(o + 4, b); U32[o + 7] = out; I32[o + 8] = n;
   runJob(nc);
 }
 

@@ -49,6 +49,8 @@ export const T_AXPY = 23; // y = alpha * x + beta * y
 export const T_TRANSPOSE = 24; // batched 2-D transpose
 export const T_CAST_I32_F32 = 25;
 export const T_STRIDED_COPY = 26; // gather a strided view (rank <= 8, 4-byte elements) into a contiguous buffer
+export const T_COMPARE_F32 = 90; // float32 comparison -> bool bytes; operands full or scalar
+export const T_SELECT_F32 = 91; // where(bool, float32, float32); operands full or scalar
 
 // Unary kinds (T_UNARY parameter 0). alpha/beta are op parameters where noted.
 export const U_COPY = 0;

@@ -9,7 +9,7 @@ import {
   T_NOOP, T_GEMM, T_GEMM_NARROW, T_UNARY, T_BINARY, T_REDUCE_ROWS, T_REDUCE_COLS,
   T_ARGMAX_ROWS, T_SOFTMAX_ROWS, T_LOG_SOFTMAX_ROWS, T_SOFTMAX_XENT, T_SOFTMAX_BWD_ROWS,
   T_LOG_SOFTMAX_BWD_ROWS, T_SGD, T_RMSPROP, T_ADAM, T_ADAGRAD, T_FILL, T_COPY, T_AXPY, T_TRANSPOSE,
-  T_CAST_I32_F32, T_STRIDED_COPY, J_OP, J_NCHUNKS, J_COUNTER, J_CHUNK, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, J_P,
+  T_CAST_I32_F32, T_STRIDED_COPY, T_COMPARE_F32, T_SELECT_F32, J_OP, J_NCHUNKS, J_COUNTER, J_CHUNK, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, J_P,
 } from "./abi";
 import { sgemm_blocked, sgemm_narrow } from "./gemm";
 import { fill, axpy, transpose, cast_i32_f32, strided_copy } from "./elementwise";
@@ -17,6 +17,7 @@ import { unary, binary } from "./elementwise_loops";
 import { reduce_rows, reduce_cols, argmax_rows } from "./reduce";
 import { softmax_rows, log_softmax_rows, softmax_xent, softmax_bwd_rows, log_softmax_bwd_rows } from "./softmax";
 import { sgd, rmsprop, adam, adagrad } from "./optim";
+import { compare_f32, select_f32 } from "./select";
 
 export { gemm_scratch_bytes, gemm_narrow_scratch_bytes, gemm_mr, gemm_nr } from "./gemm";
 
@@ -249,6 +250,18 @@ function runChunk(j: usize, op: i32, c: i32, cs: i32, tid: i32): void {
       const shape = j + <usize>(J_P + 4) * 4;
       const strides = j + <usize>(J_P + 12) * 4;
       strided_copy(U(j, 0), U(j, 1), I(j, 2), shape, strides, lo, lo + cs < rows ? lo + cs : rows);
+      break;
+    }
+    case T_COMPARE_F32: {
+      // params: 0 kind, 1 a, 2 a mode, 3 a scalar, 4 b, 5 b mode, 6 b scalar, 7 out (bytes), 8 n
+      const n = I(j, 8);
+      compare_f32(I(j, 0), U(j, 1), I(j, 2), F(j, 3), U(j, 4), I(j, 5), F(j, 6), U(j, 7), lo, lo + cs < n ? lo + cs : n);
+      break;
+    }
+    case T_SELECT_F32: {
+      // params: 0 cond (bytes), 1 a, 2 a mode, 3 a scalar, 4 b, 5 b mode, 6 b scalar, 7 out, 8 n
+      const n = I(j, 8);
+      select_f32(U(j, 0), U(j, 1), I(j, 2), F(j, 3), U(j, 4), I(j, 5), F(j, 6), U(j, 7), lo, lo + cs < n ? lo + cs : n);
       break;
     }
     default: unreachable();
