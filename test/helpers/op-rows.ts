@@ -996,9 +996,11 @@ interface PoolCase {
   shapes: Shape[];
 }
 const POOL_CASES: PoolCase[] = [
-  { label: 'default 2x2', options: {}, ref: () => ({ poolSize: [2, 2] }), shapes: [[2, 4, 6, 3], [1, 5, 5, 2], [0, 2, 2, 1]] },
-  { label: '3x3, strides 2, same', options: { poolSize: 3, strides: 2, padding: 'same' }, ref: (x) => ({ poolSize: [3, 3], strides: [2, 2], pads: padsOf('same', hw(x), [3, 3], [2, 2]) }), shapes: [[1, 5, 6, 2], [1, 4, 4, 1]] },
-  { label: '[3,2], strides 1, padding 1', options: { poolSize: [3, 2], strides: 1, padding: 1 }, ref: () => ({ poolSize: [3, 2], strides: [1, 1], pads: [1, 1, 1, 1] }), shapes: [[1, 4, 3, 2]] },
+  { label: 'default 2x2', options: {}, ref: () => ({ poolSize: [2, 2] }), shapes: [[2, 4, 6, 3], [1, 5, 5, 2], [0, 2, 2, 1], [1, 4, 4, 8]] },
+  // channel counts of 5 and 6: the wasm kernels' 4-channel SIMD blocks plus a scalar tail
+  { label: '3x3, strides 2, same', options: { poolSize: 3, strides: 2, padding: 'same' }, ref: (x) => ({ poolSize: [3, 3], strides: [2, 2], pads: padsOf('same', hw(x), [3, 3], [2, 2]) }), shapes: [[1, 5, 6, 2], [1, 4, 4, 1], [1, 5, 6, 5]] },
+  { label: '[3,2], strides 1, padding 1', options: { poolSize: [3, 2], strides: 1, padding: 1 }, ref: () => ({ poolSize: [3, 2], strides: [1, 1], pads: [1, 1, 1, 1] }), shapes: [[1, 4, 3, 2], [2, 4, 3, 6]] },
+  { label: '[2,3], strides [1,2], padding [0,1,1,0]', options: { poolSize: [2, 3], strides: [1, 2], padding: [[0, 1], [1, 0]] }, ref: () => ({ poolSize: [2, 3], strides: [1, 2], pads: [0, 1, 1, 0] }), shapes: [[1, 3, 5, 4]] },
 ];
 for (const kind of ['max', 'avg'] as const) {
   for (const c of POOL_CASES) {

@@ -1,13 +1,13 @@
 /**
  * Convolution and pooling on the wasm backend, built from two kernels: the strided copy (im2col: the patches of an
  * NHWC image are a strided view of it) and GEMM. conv2d = im2col · W; its filter gradient = im2colᵀ · dY; its input
- * gradient (stride 1) = a full convolution of dY with the flipped, transposed kernel. Pooling reads its windows as
- * a strided view and reduces rows. Shapes the fast paths do not cover return null (the caller falls back).
+ * gradient (stride 1) = a full convolution of dY with the flipped, transposed kernel. Shapes the fast paths do not
+ * cover return null (the caller falls back). Pooling is in pool.ts.
  */
 import type { Storage, TensorView } from '../backend.js';
 import type { OutMeta, PrimParams } from '../../core/primitives.js';
 import { sizeOf } from '../../core/shape.js';
-import { alloc, free, heapF32, heapI32 } from './runtime.js';
+import { alloc, free, heapF32 } from './runtime.js';
 import * as K from './kernels.js';
 import { isRowMajor } from '../strided.js';
 
@@ -136,80 +136,4 @@ export function conv2dBackpropInputFast([dy, w]: TensorView[], p: PrimParams['co
   } finally {
     free(flipped);
   }
-}
-
-type Pool = PrimParams['maxPool2d'];
-const unpadded = (p: Pool): boolean => p.pads.every((v) => v === 0);
-
-/** Runs fn(ptr of the [N,OH,OW,C] slice at window offset (kh, kw)) for every window offset, in row-major order. */
-function forEachWindowOffset(x: TensorView, p: Pool, outShape: readonly number[], fn: (slice: number, k: number) => void): void {
-  const [, H, W, C] = x.shape;
-  const [N, OH, OW] = outShape;
-  const [KH, KW] = p.poolSize;
-  const [sh, sw] = p.strides;
-  const tmp = alloc(N * OH * OW * C * 4);
-  try {
-    for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) {
-        copyStrided(ptrOf(x) + (kh * W + kw) * C * 4, tmp, [N, OH, OW, C], [H * W * C, sh * W * C, sw * C, 1]);
-        fn(tmp, kh * KW + kw);
-      }
-    }
-  } finally {
-    free(tmp);
-  }
-}
-
-export function maxPool2dFast([x]: TensorView[], p: Pool, out: OutMeta, allocStorage: Alloc): Storage | null {
-  if (!unpadded(p) || !f32(x) || sizeOf(out.shape) === 0) return null;
-  const n = sizeOf(out.shape);
-  const s = allocStorage('float32', n);
-  forEachWindowOffset(x, p, out.shape, (slice, k) => (k === 0 ? K.copyBytes(slice, s.ptr, n * 4) : K.binary('max', s.ptr, slice, s.ptr, n)));
-  return s;
-}
-
-export function avgPool2dFast([x]: TensorView[], p: Pool, out: OutMeta, allocStorage: Alloc): Storage | null {
-  if (!unpadded(p) || !f32(x) || sizeOf(out.shape) === 0) return null;
-  const n = sizeOf(out.shape);
-  const s = allocStorage('float32', n);
-  forEachWindowOffset(x, p, out.shape, (slice, k) => (k === 0 ? K.copyBytes(slice, s.ptr, n * 4) : K.binary('add', s.ptr, slice, s.ptr, n)));
-  K.binaryScalar('mul', s.ptr, 1 / (p.poolSize[0] * p.poolSize[1]), s.ptr, n);
-  return s;
-}
-
-export function maxPool2dArgmaxFast([x]: TensorView[], p: Pool, out: OutMeta, allocStorage: Alloc): Storage | null {
-  if (!unpadded(p) || !f32(x) || sizeOf(out.shape) === 0) return null;
-  const [, H, W, C] = x.shape;
-  const [N, OH, OW] = out.shape;
-  const [KH, KW] = p.poolSize;
-  const [sh, sw] = p.strides;
-  const s = allocStorage('int32', sizeOf(out.shape));
-  // first maximum of each window (NaN wins, like the reference), as a row-major index into the whole input
-  const F = heapF32();
-  const I = heapI32();
-  const xb = ptrOf(x) >>> 2;
-  let o = s.ptr >>> 2;
-  for (let n = 0; n < N; n++) {
-    for (let oh = 0; oh < OH; oh++) {
-      for (let ow = 0; ow < OW; ow++) {
-        const corner = ((n * H + oh * sh) * W + ow * sw) * C;
-        for (let c = 0; c < C; c++, o++) {
-          let best = corner + c;
-          let bv = F[xb + best];
-          for (let kh = 0; kh < KH; kh++) {
-            for (let kw = 0; kw < KW; kw++) {
-              const at = corner + (kh * W + kw) * C + c;
-              const v = F[xb + at];
-              if (v > bv || (v !== v && bv === bv)) {
-                bv = v;
-                best = at;
-              }
-            }
-          }
-          I[o] = best;
-        }
-      }
-    }
-  }
-  return s;
 }

@@ -13,6 +13,7 @@ import { sizeOf } from '../../core/shape.js';
 import { alloc, free, heapF32, heapI32, initWasm } from './runtime.js';
 import * as K from './kernels.js';
 import * as conv from './conv.js';
+import * as pool from './pool.js';
 import { gatherInto, heapFor, indexOf, isRowMajor, itemBytes, readView, viewPtr } from './memory-views.js';
 
 export interface WasmStorage extends Storage {
@@ -315,21 +316,14 @@ const kernels: KernelTable = {
     // adds slices of g into zeros along axis 0 (the max-pool and embedding gradients)
     if (p.axis !== 0 || g.dtype !== 'float32' || !isRowMajor(g) || !isRowMajor(i)) return null;
     const n = sizeOf(i.shape);
-    const inner = sizeOf(out.shape.slice(1));
     const s = allocStorage('float32', Math.max(sizeOf(out.shape), 1));
-    K.fill(s.ptr, sizeOf(out.shape), 0);
-    const I = heapI32();
-    const F = heapF32();
-    const idx = viewPtr(i) >>> 2;
-    const src = viewPtr(g) >>> 2;
-    const dst = s.ptr >>> 2;
-    for (let j = 0; j < n; j++) {
-      const k = I[idx + j] < 0 ? I[idx + j] + p.size : I[idx + j];
-      if (!(k >= 0 && k < p.size)) {
-        wasmBackend.free(s);
-        throw new ValueError(`scatterAdd: index ${I[idx + j]} is out of range for an axis of size ${p.size}`);
-      }
-      for (let e = 0, a = src + j * inner, b = dst + k * inner; e < inner; e++) F[b + e] += F[a + e];
+    // chunks of whole leading-axis slices of the indices (one image of max-pool argmaxes) hit disjoint ranges
+    const align = i.shape.length > 1 ? sizeOf(i.shape.slice(1)) : 1;
+    if (!K.scatterAdd(viewPtr(g), viewPtr(i), s.ptr, n, sizeOf(out.shape.slice(1)), p.size, align)) {
+      wasmBackend.free(s);
+      const I = heapI32().subarray(viewPtr(i) >>> 2, (viewPtr(i) >>> 2) + n);
+      const bad = I.find((k) => !(k >= -p.size && k < p.size));
+      throw new ValueError(`scatterAdd: index ${bad} is out of range for an axis of size ${p.size}`);
     }
     return s;
   }),
@@ -395,10 +389,10 @@ const kernels: KernelTable = {
   conv2d: fast('conv2d', (xs, p, out) => conv.conv2dFast(xs, p, out, allocStorage)),
   conv2dBackpropInput: fast('conv2dBackpropInput', (xs, p, out) => conv.conv2dBackpropInputFast(xs, p, out, allocStorage)),
   conv2dBackpropFilter: fast('conv2dBackpropFilter', (xs, p, out) => conv.conv2dBackpropFilterFast(xs, p, out, allocStorage)),
-  maxPool2d: fast('maxPool2d', (xs, p, out) => conv.maxPool2dFast(xs, p, out, allocStorage)),
-  maxPool2dArgmax: fast('maxPool2dArgmax', (xs, p, out) => conv.maxPool2dArgmaxFast(xs, p, out, allocStorage)),
-  avgPool2d: fast('avgPool2d', (xs, p, out) => conv.avgPool2dFast(xs, p, out, allocStorage)),
-  avgPool2dGrad: viaReference('avgPool2dGrad'),
+  maxPool2d: fast('maxPool2d', (xs, p, out) => pool.maxPool2dFast(xs, p, out, allocStorage)),
+  maxPool2dArgmax: fast('maxPool2dArgmax', (xs, p, out) => pool.maxPool2dArgmaxFast(xs, p, out, allocStorage)),
+  avgPool2d: fast('avgPool2d', (xs, p, out) => pool.avgPool2dFast(xs, p, out, allocStorage)),
+  avgPool2dGrad: fast('avgPool2dGrad', (xs, p, out) => pool.avgPool2dGradFast(xs, p, out, allocStorage)),
 };
 
 function checkedLabels(op: string, l: TensorView, classes: number): Int32Array {

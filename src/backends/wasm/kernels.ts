@@ -424,6 +424,74 @@ export function stridedCopy(src: number, dst: number, shape: readonly number[], 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Pooling (NHWC) and the axis-0 scatter-add (assembly/pool.ts)
+
+/** Window geometry of a 2-D pooling of [N, H, W, C] into [N, OH, OW, C]: pool KH x KW, strides, top/left pads. */
+export interface PoolGeometry {
+  H: number; W: number; C: number; OH: number; OW: number;
+  KH: number; KW: number; SH: number; SW: number; PT: number; PL: number;
+}
+export type PoolKind = 'max' | 'argmax' | 'avg';
+const POOL_KIND: Record<PoolKind, number> = { max: 0, argmax: 1, avg: 2 }; // POOL_* in assembly/pool.ts
+const GEOMETRY_FIELDS = ['H', 'W', 'C', 'OH', 'OW', 'KH', 'KW', 'SH', 'SW', 'PT', 'PL'] as const;
+
+/** Writes a pooling job (parameters: abi.ts T_POOL2D) over `rows` rows of `work` total cost and runs it. */
+function poolJob(task: number, kind: number, src: number, dst: number, rows: number, work: number, g: PoolGeometry): void {
+  for (const f of GEOMETRY_FIELDS) checkDim(f, g[f]);
+  if (rows === 0 || g.C === 0) return;
+  const [cs, nc] = chunking(rows, work, tuning.eltParMin);
+  const o = job(task, cs);
+  I32[o] = kind; U32[o + 1] = src; U32[o + 2] = dst; I32[o + 3] = rows;
+  GEOMETRY_FIELDS.forEach((f, k) => { I32[o + 4 + k] = g[f]; });
+  runJob(nc);
+}
+
+/**
+ * y[N, OH, OW, C] = max / mean over each window of x[N, H, W, C], or (argmax, y int32) the row-major
+ * index into x of the window's first maximum (NaN wins). Windows are clipped to the image: padding
+ * never wins and never counts in the mean's divisor. Threaded over output rows.
+ */
+export function pool2d(kind: PoolKind, x: number, y: number, N: number, g: PoolGeometry): void {
+  checkDim('N', N);
+  poolJob(ABI.T_POOL2D, POOL_KIND[kind], x, y, N * g.OH, N * g.OH * g.OW * g.C * g.KH * g.KW, g);
+}
+
+/** dx[N, H, W, C] = the adjoint of pool2d('avg') applied to dy[N, OH, OW, C]; threaded over input rows. */
+export function avgPool2dGrad(dy: number, dx: number, N: number, g: PoolGeometry): void {
+  checkDim('N', N);
+  const overlap = Math.ceil(g.KH / g.SH) * Math.ceil(g.KW / g.SW);
+  poolJob(ABI.T_AVG_POOL2D_GRAD, 0, dy, dx, N * g.H, N * g.H * g.W * g.C * overlap, g);
+}
+
+/**
+ * out = zeros(size * inner); out[idx[j]] += g[j] (rows of `inner` elements; negative indices count
+ * from the end). Returns false, with out all zeros, when an index is out of range. Index chunks are
+ * multiples of `align` indices and run in parallel only when their index ranges are disjoint (then no
+ * two threads touch one element and sums keep the sequential order); else one thread runs them all.
+ */
+export function scatterAdd(g: number, idx: number, out: number, n: number, inner: number, size: number, align = 1): boolean {
+  checkDim('n', n); checkDim('inner', inner); checkDim('size', size); checkDim('align', align);
+  fill(out, size * inner, 0);
+  if (n === 0) return true;
+  const [cs, nc] = chunking(n, n * Math.max(inner, 4), tuning.eltParMin, Math.max(align, 1));
+  const res = resultsBuffer(nc * 8);
+  let o = job(ABI.T_INDEX_RANGE, cs);
+  jobHeader(J_RESULTS, res);
+  U32[o] = g; U32[o + 1] = idx; U32[o + 2] = out; I32[o + 3] = n; I32[o + 4] = inner; I32[o + 5] = size;
+  runJob(nc);
+  const ranges: Array<[number, number]> = [];
+  const R = new Int32Array(heapF32().buffer, res, nc * 2);
+  for (let c = 0; c < nc; c++) ranges.push([R[2 * c]!, R[2 * c + 1]!]);
+  if (ranges.some(([lo, hi]) => lo < 0 || hi >= size)) return false;
+  ranges.sort((a, b) => a[0] - b[0]);
+  const disjoint = ranges.every((r, c) => c === 0 || ranges[c - 1]![1] < r[0]);
+  o = job(ABI.T_SCATTER_ADD, disjoint ? cs : n);
+  U32[o] = g; U32[o + 1] = idx; U32[o + 2] = out; I32[o + 3] = n; I32[o + 4] = inner; I32[o + 5] = size;
+  runJob(disjoint ? nc : 1);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reductions
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'sumsq';

@@ -49,6 +49,14 @@ export const T_AXPY = 23; // y = alpha * x + beta * y
 export const T_TRANSPOSE = 24; // batched 2-D transpose
 export const T_CAST_I32_F32 = 25;
 export const T_STRIDED_COPY = 26; // gather a strided view (rank <= 8, 4-byte elements) into a contiguous buffer
+// Pooling (assembly/pool.ts). Parameters: 0 kind/unused, 1 src, 2 dst, 3 rows, 4.. the window geometry
+// block [H, W, C, OH, OW, KH, KW, SH, SW, PT, PL]; chunks are rows (output rows n*OH+oy; input rows
+// n*H+iy for the gradient).
+export const T_POOL2D = 40; // max / argmax / average (kind: POOL_* in pool.ts)
+export const T_AVG_POOL2D_GRAD = 41;
+// Scatter-add along axis 0. Parameters: 0 g, 1 idx (int32), 2 out, 3 n indices, 4 inner, 5 axis size.
+export const T_INDEX_RANGE = 42; // per-chunk [min, max] of the wrapped indices -> results (2 x i32 per chunk)
+export const T_SCATTER_ADD = 43; // out[idx[j]] += g[j] (rows of `inner`); chunks must not share indices
 export const T_COMPARE_F32 = 90; // float32 comparison -> bool bytes; operands full or scalar
 export const T_SELECT_F32 = 91; // where(bool, float32, float32); operands full or scalar
 

@@ -1,0 +1,217 @@
+// 2-D pooling of NHWC float32 images, vectorised over channels (4 at a time, scalar tail), and the
+// axis-0 scatter-add that is the max-pool gradient.
+//
+// Window geometry is a block of i32 (G_* below) that the job parameters point at. Every pooling
+// function handles a range [r0, r1) of rows: output rows (n * OH + oy) for the forward kernels,
+// input rows (n * H + iy) for the average-pool gradient, which gathers from the windows covering
+// each input pixel instead of scattering into them, so row ranges never write the same element
+// and threads need no synchronisation. Windows are clipped to the image: padding never wins a max
+// and never counts in an average (the reference semantics, backends/cpu/conv.ts).
+
+// Geometry block layout (i32 slots).
+const G_H = 0, G_W = 1, G_C = 2, G_OH = 3, G_OW = 4, G_KH = 5, G_KW = 6, G_SH = 7, G_SW = 8, G_PT = 9, G_PL = 10;
+
+// @ts-ignore: decorator
+@inline function geo(g: usize, k: i32): i32 { return load<i32>(g + <usize>k * 4); }
+
+/** First in-bounds offset of a window starting at `start` (may be negative: padding). */
+// @ts-ignore: decorator
+@inline function clipLo(start: i32): i32 { return start < 0 ? -start : 0; }
+
+/** One past the last in-bounds offset of a window of `k` starting at `start` on an axis of `size`. */
+// @ts-ignore: decorator
+@inline function clipHi(start: i32, k: i32, size: i32): i32 { return start + k > size ? size - start : k; }
+
+// @ts-ignore: decorator
+@inline function f32At(base: usize, e: i32): usize { return base + (<usize>e << 2); }
+
+/** 1 where v should replace the running max m: v > m, or v is NaN (NaN wins; the first NaN stays). */
+// @ts-ignore: decorator
+@inline function beatsMax(v: v128, m: v128): v128 {
+  return v128.or(f32x4.gt(v, m), v128.andnot(f32x4.ne(v, v), f32x4.ne(m, m)));
+}
+// @ts-ignore: decorator
+@inline function beatsMaxScalar(v: f32, m: f32): bool {
+  return v > m || (v != v && m == m);
+}
+
+// Pooling kinds (T_POOL2D parameter 0).
+export const POOL_MAX = 0;
+export const POOL_ARGMAX = 1;
+export const POOL_AVG = 2;
+
+/**
+ * Output rows [r0, r1) of a pooling of x into y: the max (first maximum in window order, NaN wins),
+ * its int32 index into the whole input (row-major), or the mean over the in-bounds positions.
+ */
+export function pool2d_rows(kind: i32, x: usize, y: usize, g: usize, r0: i32, r1: i32): void {
+  // one specialised copy of the loops per kind (the kind is a constant inside each)
+  if (kind == POOL_MAX) poolRows(POOL_MAX, x, y, g, r0, r1);
+  else if (kind == POOL_ARGMAX) poolRows(POOL_ARGMAX, x, y, g, r0, r1);
+  else poolRows(POOL_AVG, x, y, g, r0, r1);
+}
+
+// @ts-ignore: decorator
+@inline function poolRows(kind: i32, x: usize, y: usize, g: usize, r0: i32, r1: i32): void {
+  const H = geo(g, G_H), W = geo(g, G_W), C = geo(g, G_C), OH = geo(g, G_OH), OW = geo(g, G_OW);
+  const KH = geo(g, G_KH), KW = geo(g, G_KW), SH = geo(g, G_SH), SW = geo(g, G_SW), PT = geo(g, G_PT), PL = geo(g, G_PL);
+  const C4 = C & ~3;
+  const lanes = i32x4(0, 1, 2, 3);
+  for (let r = r0; r < r1; r++) {
+    const n = r / OH;
+    const iy0 = (r - n * OH) * SH - PT;
+    const ky0 = clipLo(iy0), ky1 = clipHi(iy0, KH, H);
+    const rowBase = (n * H + iy0) * W; // pixel index of (n, iy0, 0); iy0 may be negative
+    for (let ox = 0; ox < OW; ox++) {
+      const ix0 = ox * SW - PL;
+      const kx0 = clipLo(ix0), kx1 = clipHi(ix0, KW, W);
+      const count = <f32>((ky1 - ky0) * (kx1 - kx0));
+      // element index of the first in-bounds window position; the window loops restart from it
+      const first = (rowBase + ky0 * W + ix0 + kx0) * C;
+      const o = (r * OW + ox) * C;
+      let c = 0;
+      for (; c < C4; c += 4) {
+        let best = v128.load(f32At(x, first + c));
+        let bestAt = i32x4.add(i32x4.splat(first + c), lanes);
+        let sum = f32x4.splat(0);
+        for (let ky = ky0; ky < ky1; ky++) {
+          let e = (rowBase + ky * W + ix0 + kx0) * C + c;
+          for (let kx = kx0; kx < kx1; kx++, e += C) {
+            const v = v128.load(f32At(x, e));
+            if (kind == POOL_AVG) {
+              sum = f32x4.add(sum, v);
+            } else {
+              // the first position compares with itself: never replaces (NaN: same value)
+              const take = beatsMax(v, best);
+              best = v128.bitselect(v, best, take);
+              if (kind == POOL_ARGMAX) bestAt = v128.bitselect(i32x4.add(i32x4.splat(e), lanes), bestAt, take);
+            }
+          }
+        }
+        if (kind == POOL_MAX) v128.store(f32At(y, o + c), best);
+        else if (kind == POOL_ARGMAX) v128.store(f32At(y, o + c), bestAt);
+        else v128.store(f32At(y, o + c), f32x4.div(sum, f32x4.splat(count)));
+      }
+      for (; c < C; c++) {
+        let best = load<f32>(f32At(x, first + c));
+        let bestAt = first + c;
+        let sum: f32 = 0;
+        for (let ky = ky0; ky < ky1; ky++) {
+          let e = (rowBase + ky * W + ix0 + kx0) * C + c;
+          for (let kx = kx0; kx < kx1; kx++, e += C) {
+            const v = load<f32>(f32At(x, e));
+            if (kind == POOL_AVG) sum += v;
+            else if (beatsMaxScalar(v, best)) { best = v; bestAt = e; }
+          }
+        }
+        if (kind == POOL_MAX) store<f32>(f32At(y, o + c), best);
+        else if (kind == POOL_ARGMAX) store<i32>(f32At(y, o + c), bestAt);
+        else store<f32>(f32At(y, o + c), sum / count);
+      }
+    }
+  }
+}
+
+/** In-bounds extent of the window starting at `start` (its divisor factor along one axis). */
+// @ts-ignore: decorator
+@inline function extent(start: i32, k: i32, size: i32): i32 { return clipHi(start, k, size) - clipLo(start); }
+
+/** First window index (of stride s, size k, pad p) that covers position i. */
+// @ts-ignore: decorator
+@inline function firstWindow(i: i32, k: i32, s: i32, p: i32): i32 {
+  const t = i + p - k + 1;
+  return t <= 0 ? 0 : (t + s - 1) / s;
+}
+
+/** Last window index that covers position i (clamped to the last window). */
+// @ts-ignore: decorator
+@inline function lastWindow(i: i32, s: i32, p: i32, count: i32): i32 {
+  const w = (i + p) / s;
+  return w < count - 1 ? w : count - 1;
+}
+
+/**
+ * Input rows [r0, r1) of the average-pool gradient: dx[pixel] = sum over the windows covering the
+ * pixel of dy[window] / (the window's in-bounds size).
+ */
+export function avg_pool2d_grad_rows(dy: usize, dx: usize, g: usize, r0: i32, r1: i32): void {
+  const H = geo(g, G_H), W = geo(g, G_W), C = geo(g, G_C), OH = geo(g, G_OH), OW = geo(g, G_OW);
+  const KH = geo(g, G_KH), KW = geo(g, G_KW), SH = geo(g, G_SH), SW = geo(g, G_SW), PT = geo(g, G_PT), PL = geo(g, G_PL);
+  const C4 = C & ~3;
+  for (let r = r0; r < r1; r++) {
+    const n = r / H;
+    const iy = r - n * H;
+    const oy0 = firstWindow(iy, KH, SH, PT), oy1 = lastWindow(iy, SH, PT, OH);
+    for (let ix = 0; ix < W; ix++) {
+      const ox0 = firstWindow(ix, KW, SW, PL), ox1 = lastWindow(ix, SW, PL, OW);
+      const o = (r * W + ix) * C;
+      let c = 0;
+      for (; c < C4; c += 4) {
+        let acc = f32x4.splat(0);
+        for (let oy = oy0; oy <= oy1; oy++) {
+          const rows = extent(oy * SH - PT, KH, H);
+          for (let ox = ox0; ox <= ox1; ox++) {
+            const count = <f32>(rows * extent(ox * SW - PL, KW, W));
+            const v = v128.load(f32At(dy, ((n * OH + oy) * OW + ox) * C + c));
+            acc = f32x4.add(acc, f32x4.div(v, f32x4.splat(count)));
+          }
+        }
+        v128.store(f32At(dx, o + c), acc);
+      }
+      for (; c < C; c++) {
+        let acc: f32 = 0;
+        for (let oy = oy0; oy <= oy1; oy++) {
+          const rows = extent(oy * SH - PT, KH, H);
+          for (let ox = ox0; ox <= ox1; ox++) {
+            acc += load<f32>(f32At(dy, ((n * OH + oy) * OW + ox) * C + c)) / <f32>(rows * extent(ox * SW - PL, KW, W));
+          }
+        }
+        store<f32>(f32At(dx, o + c), acc);
+      }
+    }
+  }
+}
+
+/** Normalises a possibly negative index (Python style) against an axis of `size`. */
+// @ts-ignore: decorator
+@inline function wrapIndex(k: i32, size: i32): i32 { return k < 0 ? k + size : k; }
+
+/**
+ * Smallest and largest normalised index of idx[j0, j1), stored as two i32 at res: the caller checks
+ * them against the axis size and decides whether chunks of a scatter can run in parallel.
+ */
+export function index_range(idx: usize, size: i32, j0: i32, j1: i32, res: usize): void {
+  let lo = i32.MAX_VALUE, hi = i32.MIN_VALUE;
+  for (let j = j0; j < j1; j++) {
+    const k = wrapIndex(load<i32>(idx + (<usize>j << 2)), size);
+    lo = k < lo ? k : lo;
+    hi = k > hi ? k : hi;
+  }
+  store<i32>(res, lo);
+  store<i32>(res, hi, 4);
+}
+
+/** out[idx[j]] += g[j] for rows of `inner` elements, j in [j0, j1), indices already checked. */
+export function scatter_add_rows(g: usize, idx: usize, out: usize, inner: i32, size: i32, j0: i32, j1: i32): void {
+  if (inner == 1) {
+    for (let j = j0; j < j1; j++) {
+      const d = f32At(out, wrapIndex(load<i32>(idx + (<usize>j << 2)), size));
+      store<f32>(d, load<f32>(d) + load<f32>(f32At(g, j)));
+    }
+    return;
+  }
+  const inner4 = inner & ~3;
+  for (let j = j0; j < j1; j++) {
+    const d = f32At(out, wrapIndex(load<i32>(idx + (<usize>j << 2)), size) * inner);
+    const s = f32At(g, j * inner);
+    let e = 0;
+    for (; e < inner4; e += 4) {
+      const at = <usize>e << 2;
+      v128.store(d + at, f32x4.add(v128.load(d + at), v128.load(s + at)));
+    }
+    for (; e < inner; e++) {
+      const at = <usize>e << 2;
+      store<f32>(d + at, load<f32>(d + at) + load<f32>(s + at));
+    }
+  }
+}
