@@ -70,6 +70,10 @@ export function pool2d_rows(kind: i32, x: usize, y: usize, g: usize, r0: i32, r1
       const first = (rowBase + ky0 * W + ix0 + kx0) * C;
       const o = (r * OW + ox) * C;
       let c = 0;
+      if (KH == 2 && KW == 2 && ky1 - ky0 == 2 && kx1 - kx0 == 2) {
+        pool2x2Blocks(kind, x, y, first, o, C4, W * C, C);
+        c = C4;
+      }
       for (; c < C4; c += 4) {
         let best = v128.load(f32At(x, first + c));
         let bestAt = i32x4.add(i32x4.splat(first + c), lanes);
@@ -108,6 +112,44 @@ export function pool2d_rows(kind: i32, x: usize, y: usize, g: usize, r0: i32, r1
         else if (kind == POOL_ARGMAX) store<i32>(f32At(y, o + c), bestAt);
         else store<f32>(f32At(y, o + c), sum / count);
       }
+    }
+  }
+}
+
+/**
+ * Channels [0, C4) of one whole 2x2 window (the common case: unrolled, no window loops): the window's
+ * elements are at element offsets 0, C, rowStride, rowStride + C from `first`; output at element `o`.
+ */
+// @ts-ignore: decorator
+@inline function pool2x2Blocks(kind: i32, x: usize, y: usize, first: i32, o: i32, C4: i32, rowStride: i32, C: i32): void {
+  const b = <usize>C << 2, d = <usize>rowStride << 2, e = d + b;
+  let at = i32x4.add(i32x4.splat(first), i32x4(0, 1, 2, 3));
+  const atB = i32x4.splat(C), atD = i32x4.splat(rowStride), atE = i32x4.splat(rowStride + C);
+  const step = i32x4.splat(4);
+  let p = f32At(x, first);
+  let q = f32At(y, o);
+  const end = q + (<usize>C4 << 2);
+  for (; q < end; p += 16, q += 16) {
+    const v0 = v128.load(p), v1 = v128.load(p + b), v2 = v128.load(p + d), v3 = v128.load(p + e);
+    if (kind == POOL_AVG) {
+      v128.store(q, f32x4.mul(f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)), f32x4.splat(0.25)));
+    } else if (kind == POOL_MAX) {
+      // NaN anywhere wins (any NaN: the value is NaN either way)
+      let m = v128.bitselect(v1, v0, v128.or(f32x4.gt(v1, v0), f32x4.ne(v1, v1)));
+      m = v128.bitselect(v2, m, v128.or(f32x4.gt(v2, m), f32x4.ne(v2, v2)));
+      m = v128.bitselect(v3, m, v128.or(f32x4.gt(v3, m), f32x4.ne(v3, v3)));
+      v128.store(q, m);
+    } else {
+      let t = beatsMax(v1, v0);
+      let m = v128.bitselect(v1, v0, t);
+      let i = v128.bitselect(i32x4.add(at, atB), at, t);
+      t = beatsMax(v2, m);
+      m = v128.bitselect(v2, m, t);
+      i = v128.bitselect(i32x4.add(at, atD), i, t);
+      t = beatsMax(v3, m);
+      i = v128.bitselect(i32x4.add(at, atE), i, t);
+      v128.store(q, i);
+      at = i32x4.add(at, step);
     }
   }
 }
@@ -182,7 +224,23 @@ export function avg_pool2d_grad_rows(dy: usize, dx: usize, g: usize, r0: i32, r1
  */
 export function index_range(idx: usize, size: i32, j0: i32, j1: i32, res: usize): void {
   let lo = i32.MAX_VALUE, hi = i32.MIN_VALUE;
-  for (let j = j0; j < j1; j++) {
+  let j = j0;
+  if (j1 - j0 >= 8) {
+    // 4 lanes at a time: wrap = idx + (idx < 0 ? size : 0)
+    const sizes = i32x4.splat(size);
+    let vlo = i32x4.splat(i32.MAX_VALUE), vhi = i32x4.splat(i32.MIN_VALUE);
+    for (; j + 4 <= j1; j += 4) {
+      const k = v128.load(idx + (<usize>j << 2));
+      const w = i32x4.add(k, v128.and(i32x4.lt_s(k, i32x4.splat(0)), sizes));
+      vlo = i32x4.min_s(vlo, w);
+      vhi = i32x4.max_s(vhi, w);
+    }
+    for (let l = 0; l < 4; l++) {
+      lo = min(lo, i32x4.extract_lane(vlo, 0)); vlo = v128.shuffle<i32>(vlo, vlo, 1, 2, 3, 0);
+      hi = max(hi, i32x4.extract_lane(vhi, 0)); vhi = v128.shuffle<i32>(vhi, vhi, 1, 2, 3, 0);
+    }
+  }
+  for (; j < j1; j++) {
     const k = wrapIndex(load<i32>(idx + (<usize>j << 2)), size);
     lo = k < lo ? k : lo;
     hi = k > hi ? k : hi;
