@@ -122,12 +122,10 @@ export const vjpRules: { [P in Prim]: Vjp<P> } = {
       needs[1] ? run('conv2d', [x, g], conv) : null,
     ];
   },
-  maxPool2d: (g, [x], _o, p) => {
-    const idx = run('maxPool2dArgmax', [x], p);
-    const size = x.shape.reduce((a, d) => a * d, 1);
-    return [reshape(run('scatterAdd', [g, idx], { axis: 0, size, indexRank: idx.rank }), x.shape)];
-  },
+  maxPool2d: (g, [x], _o, p) => [run('maxPool2dGrad', [g, run('maxPool2dArgmax', [x], p)], { ...p, inputShape: x.shape.slice() })],
   maxPool2dArgmax: none,
+  // dx = dy scattered to the argmax: linear in dy, whose gradient is the gather of gg at the argmax
+  maxPool2dGrad: (gg, [, idx]) => [run('gather', [reshape(gg, [-1]), idx], { axis: 0 }), null],
   avgPool2d: (g, [x], _o, p) => [run('avgPool2dGrad', [g], { ...p, inputShape: x.shape.slice() })],
   avgPool2dGrad: (g, _xs, _o, p) => [run('avgPool2d', [g], { poolSize: p.poolSize, strides: p.strides, pads: p.pads })],
 

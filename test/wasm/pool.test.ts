@@ -1,12 +1,12 @@
 // The wasm pooling kernels (assembly/pool.ts) against the CPU reference loops: max values and argmax indices
 // bit for bit (ties: the first maximum in window order; NaN wins; -0 vs +0), averages and their gradient
-// within float32 rounding, and the axis-0 scatter-add, on 1 and 2 threads with small chunks.
+// within float32 rounding, the max-pool gradient and the axis-0 scatter-add, on 1 and 2 threads with small chunks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffers, assertClose, rng } from './helpers.js';
 import { getNumThreads, readI32, setNumThreads } from '../../src/backends/wasm/runtime.js';
-import { avgPool2dGrad, pool2d, scatterAdd, tuning, type PoolGeometry } from '../../src/backends/wasm/kernels.js';
-import { avgPool2dGradRef, avgPool2dRef, maxPool2dArgmaxRef, maxPool2dRef } from '../../src/backends/cpu/conv.js';
+import { avgPool2dGrad, maxPool2dGrad, pool2d, scatterAdd, tuning, type PoolGeometry } from '../../src/backends/wasm/kernels.js';
+import { avgPool2dGradRef, avgPool2dRef, maxPool2dArgmaxRef, maxPool2dGradRef, maxPool2dRef } from '../../src/backends/cpu/conv.js';
 import type { Pool2DParams } from '../../src/core/primitives.js';
 
 type Shape4 = [number, number, number, number];
@@ -77,6 +77,26 @@ test('maxPool2d / argmax: exactly the reference (ties, NaN, signed zeros, paddin
       const label = JSON.stringify(c);
       sameBits(bufs.read(py, size(o)), wantMax, `max ${label}`);
       assert.deepEqual(readI32(pi, size(o)), wantIdx, `argmax ${label}`);
+    }
+    bufs.freeAll();
+  });
+});
+
+test('maxPool2dGrad: the reference sums at the argmax (overlapping windows share a winner)', () => {
+  const R = rng(14);
+  withThreads(() => {
+    const bufs = new Buffers();
+    for (const c of CASES) {
+      const o = outShape(c);
+      const x = tieHeavy(size(c.x), R);
+      const idx = new Int32Array(size(o));
+      maxPool2dArgmaxRef(x, c.x, params(c), idx, o);
+      const dy = Float32Array.from({ length: size(o) }, () => R() * 4 - 2);
+      const pdx = bufs.nan(size(c.x));
+      maxPool2dGrad(bufs.f32(dy), bufs.i32(idx), pdx, c.x[0], geometry(c, o));
+      const want = new Float64Array(size(c.x));
+      maxPool2dGradRef(dy, idx, o, params(c), want, c.x);
+      assertClose(bufs.read(pdx, size(c.x)), want, 1e-6, 1e-6, `maxPool2dGrad ${JSON.stringify(c)}`);
     }
     bufs.freeAll();
   });

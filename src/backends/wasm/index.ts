@@ -391,6 +391,7 @@ const kernels: KernelTable = {
   conv2dBackpropFilter: fast('conv2dBackpropFilter', (xs, p, out) => conv.conv2dBackpropFilterFast(xs, p, out, allocStorage)),
   maxPool2d: fast('maxPool2d', (xs, p, out) => pool.maxPool2dFast(xs, p, out, allocStorage)),
   maxPool2dArgmax: fast('maxPool2dArgmax', (xs, p, out) => pool.maxPool2dArgmaxFast(xs, p, out, allocStorage)),
+  maxPool2dGrad: fast('maxPool2dGrad', (xs, p, out) => pool.maxPool2dGradFast(xs, p, out, allocStorage)),
   avgPool2d: fast('avgPool2d', (xs, p, out) => pool.avgPool2dFast(xs, p, out, allocStorage)),
   avgPool2dGrad: fast('avgPool2dGrad', (xs, p, out) => pool.avgPool2dGradFast(xs, p, out, allocStorage)),
 };

@@ -435,13 +435,13 @@ export type PoolKind = 'max' | 'argmax' | 'avg';
 const POOL_KIND: Record<PoolKind, number> = { max: 0, argmax: 1, avg: 2 }; // POOL_* in assembly/pool.ts
 const GEOMETRY_FIELDS = ['H', 'W', 'C', 'OH', 'OW', 'KH', 'KW', 'SH', 'SW', 'PT', 'PL'] as const;
 
-/** Writes a pooling job (parameters: abi.ts T_POOL2D) over `rows` rows of `work` total cost and runs it. */
-function poolJob(task: number, kind: number, src: number, dst: number, rows: number, work: number, g: PoolGeometry): void {
+/** Writes a pooling job (parameters: abi.ts T_POOL2D; slot 0: the kind, or the max gradient's argmax) and runs it over `rows` rows of `work` total cost. */
+function poolJob(task: number, slot0: number, src: number, dst: number, rows: number, work: number, g: PoolGeometry): void {
   for (const f of GEOMETRY_FIELDS) checkDim(f, g[f]);
   if (rows === 0 || g.C === 0) return;
   const [cs, nc] = chunking(rows, work, tuning.eltParMin);
   const o = job(task, cs);
-  I32[o] = kind; U32[o + 1] = src; U32[o + 2] = dst; I32[o + 3] = rows;
+  U32[o] = slot0; U32[o + 1] = src; U32[o + 2] = dst; I32[o + 3] = rows;
   GEOMETRY_FIELDS.forEach((f, k) => { I32[o + 4 + k] = g[f]; });
   runJob(nc);
 }
@@ -461,6 +461,16 @@ export function avgPool2dGrad(dy: number, dx: number, N: number, g: PoolGeometry
   checkDim('N', N);
   const overlap = Math.ceil(g.KH / g.SH) * Math.ceil(g.KW / g.SW);
   poolJob(ABI.T_AVG_POOL2D_GRAD, 0, dy, dx, N * g.H, N * g.H * g.W * g.C * overlap, g);
+}
+
+/**
+ * dx[N, H, W, C] = the adjoint of pool2d('max'): dx[i] = sum of dy over the windows whose argmax (int32,
+ * from pool2d('argmax')) is i. Gathers per input pixel (no zero fill, no write conflicts); threaded over input rows.
+ */
+export function maxPool2dGrad(dy: number, argmax: number, dx: number, N: number, g: PoolGeometry): void {
+  checkDim('N', N); checkPtr('argmax', argmax);
+  const overlap = Math.ceil(g.KH / g.SH) * Math.ceil(g.KW / g.SW);
+  poolJob(ABI.T_MAX_POOL2D_GRAD, argmax, dy, dx, N * g.H, N * g.H * g.W * g.C * overlap, g);
 }
 
 /**

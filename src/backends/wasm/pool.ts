@@ -1,6 +1,6 @@
 /**
- * Pooling on the wasm backend: max, argmax (the max-pool gradient's indices) and average pooling and the
- * average's gradient as SIMD kernels over NHWC float32 (kernels.ts pool2d / avgPool2dGrad), any pool size,
+ * Pooling on the wasm backend: max, argmax and average pooling and the gradients of max (from the argmax) and
+ * average pooling as SIMD kernels over NHWC float32 (kernels.ts pool2d, maxPool2dGrad, avgPool2dGrad), any pool size,
  * strides and pads. Inputs that are not row-major float32 return null (the caller falls back to the reference).
  */
 import type { Storage, TensorView } from '../backend.js';
@@ -36,5 +36,12 @@ export function avgPool2dGradFast([dy]: TensorView[], p: PrimParams['avgPool2dGr
   if (!rowMajorF32(dy) || sizeOf(out.shape) === 0) return null;
   const s = allocStorage('float32', sizeOf(out.shape));
   K.avgPool2dGrad(viewPtr(dy), s.ptr, out.shape[0], geometry(out.shape, dy.shape, p));
+  return s;
+}
+
+export function maxPool2dGradFast([dy, argmax]: TensorView[], p: PrimParams['maxPool2dGrad'], out: OutMeta, allocStorage: Alloc): Storage | null {
+  if (!rowMajorF32(dy) || argmax.dtype !== 'int32' || !isRowMajor(argmax) || sizeOf(out.shape) === 0) return null;
+  const s = allocStorage('float32', sizeOf(out.shape));
+  K.maxPool2dGrad(viewPtr(dy), viewPtr(argmax), s.ptr, out.shape[0], geometry(out.shape, dy.shape, p));
   return s;
 }

@@ -54,6 +54,7 @@ export const T_STRIDED_COPY = 26; // gather a strided view (rank <= 8, 4-byte el
 // n*H+iy for the gradient).
 export const T_POOL2D = 40; // max / argmax / average (kind: POOL_* in pool.ts)
 export const T_AVG_POOL2D_GRAD = 41;
+export const T_MAX_POOL2D_GRAD = 44; // parameter 0: the int32 argmax (src: dy, dst: dx)
 // Scatter-add along axis 0. Parameters: 0 g, 1 idx (int32), 2 out, 3 n indices, 4 inner, 5 axis size.
 export const T_INDEX_RANGE = 42; // per-chunk [min, max] of the wrapped indices -> results (2 x i32 per chunk)
 export const T_SCATTER_ADD = 43; // out[idx[j]] += g[j] (rows of `inner`); chunks must not share indices

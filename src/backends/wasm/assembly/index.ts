@@ -9,7 +9,7 @@ import {
   T_NOOP, T_GEMM, T_GEMM_NARROW, T_UNARY, T_BINARY, T_REDUCE_ROWS, T_REDUCE_COLS,
   T_ARGMAX_ROWS, T_SOFTMAX_ROWS, T_LOG_SOFTMAX_ROWS, T_SOFTMAX_XENT, T_SOFTMAX_BWD_ROWS,
   T_LOG_SOFTMAX_BWD_ROWS, T_SGD, T_RMSPROP, T_ADAM, T_ADAGRAD, T_FILL, T_COPY, T_AXPY, T_TRANSPOSE,
-  T_CAST_I32_F32, T_STRIDED_COPY, T_COMPARE_F32, T_SELECT_F32, T_POOL2D, T_AVG_POOL2D_GRAD, T_INDEX_RANGE, T_SCATTER_ADD, J_OP, J_NCHUNKS, J_COUNTER, J_CHUNK, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, J_P,
+  T_CAST_I32_F32, T_STRIDED_COPY, T_COMPARE_F32, T_SELECT_F32, T_POOL2D, T_AVG_POOL2D_GRAD, T_MAX_POOL2D_GRAD, T_INDEX_RANGE, T_SCATTER_ADD, J_OP, J_NCHUNKS, J_COUNTER, J_CHUNK, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, J_P,
 } from "./abi";
 import { sgemm_blocked, sgemm_narrow } from "./gemm";
 import { fill, axpy, transpose, cast_i32_f32, strided_copy } from "./elementwise";
@@ -18,7 +18,7 @@ import { reduce_rows, reduce_cols, argmax_rows } from "./reduce";
 import { softmax_rows, log_softmax_rows, softmax_xent, softmax_bwd_rows, log_softmax_bwd_rows } from "./softmax";
 import { sgd, rmsprop, adam, adagrad } from "./optim";
 import { compare_f32, select_f32 } from "./select";
-import { pool2d_rows, avg_pool2d_grad_rows, index_range, scatter_add_rows } from "./pool";
+import { pool2d_rows, avg_pool2d_grad_rows, max_pool2d_grad_rows, index_range, scatter_add_rows } from "./pool";
 
 export { gemm_scratch_bytes, gemm_narrow_scratch_bytes, gemm_mr, gemm_nr } from "./gemm";
 
@@ -266,13 +266,15 @@ function runChunk(j: usize, op: i32, c: i32, cs: i32, tid: i32): void {
       break;
     }
     case T_POOL2D:
-    case T_AVG_POOL2D_GRAD: {
-      // params: 0 kind, 1 src, 2 dst, 3 rows, 4.. geometry block (abi.ts)
+    case T_AVG_POOL2D_GRAD:
+    case T_MAX_POOL2D_GRAD: {
+      // params: 0 kind (max grad: argmax), 1 src, 2 dst, 3 rows, 4.. geometry block (abi.ts)
       const rows = I(j, 3);
       const hi = lo + cs < rows ? lo + cs : rows;
       const geometry = j + <usize>(J_P + 4) * 4;
       if (op == T_POOL2D) pool2d_rows(I(j, 0), U(j, 1), U(j, 2), geometry, lo, hi);
-      else avg_pool2d_grad_rows(U(j, 1), U(j, 2), geometry, lo, hi);
+      else if (op == T_AVG_POOL2D_GRAD) avg_pool2d_grad_rows(U(j, 1), U(j, 2), geometry, lo, hi);
+      else max_pool2d_grad_rows(U(j, 1), U(j, 0), U(j, 2), geometry, lo, hi);
       break;
     }
     case T_INDEX_RANGE:

@@ -214,6 +214,49 @@ export function avg_pool2d_grad_rows(dy: usize, dx: usize, g: usize, r0: i32, r1
   }
 }
 
+/**
+ * Input rows [r0, r1) of the max-pool gradient: dx[i] = sum of dy over the windows covering i whose
+ * argmax (int32 index into the input, from pool2d_rows POOL_ARGMAX) is i.
+ */
+export function max_pool2d_grad_rows(dy: usize, argmax: usize, dx: usize, g: usize, r0: i32, r1: i32): void {
+  const H = geo(g, G_H), W = geo(g, G_W), C = geo(g, G_C), OH = geo(g, G_OH), OW = geo(g, G_OW);
+  const KH = geo(g, G_KH), KW = geo(g, G_KW), SH = geo(g, G_SH), SW = geo(g, G_SW), PT = geo(g, G_PT), PL = geo(g, G_PL);
+  const C4 = C & ~3;
+  const lanes = i32x4(0, 1, 2, 3);
+  for (let r = r0; r < r1; r++) {
+    const n = r / H;
+    const iy = r - n * H;
+    const oy0 = firstWindow(iy, KH, SH, PT), oy1 = lastWindow(iy, SH, PT, OH);
+    for (let ix = 0; ix < W; ix++) {
+      const ox0 = firstWindow(ix, KW, SW, PL), ox1 = lastWindow(ix, SW, PL, OW);
+      const e = (r * W + ix) * C; // this pixel's first element: also its index
+      let c = 0;
+      for (; c < C4; c += 4) {
+        const self = i32x4.add(i32x4.splat(e + c), lanes);
+        let acc = f32x4.splat(0);
+        for (let oy = oy0; oy <= oy1; oy++) {
+          for (let ox = ox0; ox <= ox1; ox++) {
+            const o = ((n * OH + oy) * OW + ox) * C + c;
+            const won = i32x4.eq(v128.load(f32At(argmax, o)), self);
+            acc = f32x4.add(acc, v128.and(v128.load(f32At(dy, o)), won));
+          }
+        }
+        v128.store(f32At(dx, e + c), acc);
+      }
+      for (; c < C; c++) {
+        let acc: f32 = 0;
+        for (let oy = oy0; oy <= oy1; oy++) {
+          for (let ox = ox0; ox <= ox1; ox++) {
+            const o = ((n * OH + oy) * OW + ox) * C + c;
+            if (load<i32>(f32At(argmax, o)) == e + c) acc += load<f32>(f32At(dy, o));
+          }
+        }
+        store<f32>(f32At(dx, e + c), acc);
+      }
+    }
+  }
+}
+
 /** Normalises a possibly negative index (Python style) against an axis of `size`. */
 // @ts-ignore: decorator
 @inline function wrapIndex(k: i32, size: i32): i32 { return k < 0 ? k + size : k; }
