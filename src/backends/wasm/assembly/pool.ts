@@ -172,46 +172,75 @@ export function pool2d_rows(kind: i32, x: usize, y: usize, g: usize, r0: i32, r1
   return w < count - 1 ? w : count - 1;
 }
 
+// Gradient kinds (T_*_POOL2D_GRAD): how one window's dy reaches a pixel it covers.
+const GRAD_AVG = 0; // dy / (the window's in-bounds size)
+const GRAD_MAX = 1; // dy where the window's argmax is this element, else 0
+
+/**
+ * One window's contribution to the C elements of a pixel: dx = (first ? 0 : dx) + share(dy). `e` is the
+ * pixel's element index (what an argmax names), `count` the window's in-bounds size.
+ */
+// @ts-ignore: decorator
+@inline function addWindowShare(kind: i32, out: usize, dy: usize, argmax: usize, e: i32, C: i32, count: f32, first: bool): void {
+  const C4 = C & ~3;
+  let self = i32x4.add(i32x4.splat(e), i32x4(0, 1, 2, 3));
+  const step = i32x4.splat(4);
+  const divisor = f32x4.splat(count);
+  let c = 0;
+  for (; c < C4; c += 4, self = i32x4.add(self, step)) {
+    const at = <usize>c << 2;
+    const d = v128.load(dy + at);
+    const share = kind == GRAD_MAX ? v128.and(d, i32x4.eq(v128.load(argmax + at), self)) : f32x4.div(d, divisor);
+    v128.store(out + at, first ? f32x4.add(f32x4.splat(0), share) : f32x4.add(v128.load(out + at), share));
+  }
+  for (; c < C; c++) {
+    const at = <usize>c << 2;
+    const d = load<f32>(dy + at);
+    const share: f32 = kind == GRAD_MAX ? (load<i32>(argmax + at) == e + c ? d : 0) : d / count;
+    store<f32>(out + at, first ? <f32>0 + share : load<f32>(out + at) + share);
+  }
+}
+
+/**
+ * Input rows [r0, r1) of a pooling gradient: each pixel sums the shares of the windows covering it, in
+ * window order (the reference's order); a pixel no window covers gets 0.
+ */
+// @ts-ignore: decorator
+@inline function gradRows(kind: i32, dy: usize, argmax: usize, dx: usize, g: usize, r0: i32, r1: i32): void {
+  const H = geo(g, G_H), W = geo(g, G_W), C = geo(g, G_C), OH = geo(g, G_OH), OW = geo(g, G_OW);
+  const KH = geo(g, G_KH), KW = geo(g, G_KW), SH = geo(g, G_SH), SW = geo(g, G_SW), PT = geo(g, G_PT), PL = geo(g, G_PL);
+  for (let r = r0; r < r1; r++) {
+    const n = r / H;
+    const iy = r - n * H;
+    const oy0 = firstWindow(iy, KH, SH, PT), oy1 = lastWindow(iy, SH, PT, OH);
+    // the windows covering column ix are ox0..ox1; both only grow with ix (no division per pixel)
+    let ox0 = 0, ox1 = -1;
+    for (let ix = 0; ix < W; ix++) {
+      while (ox0 < OW && ox0 * SW - PL + KW <= ix) ox0++;
+      while (ox1 + 1 < OW && (ox1 + 1) * SW - PL <= ix) ox1++;
+      const e = (r * W + ix) * C;
+      const out = f32At(dx, e);
+      let first = true;
+      for (let oy = oy0; oy <= oy1; oy++) {
+        const rows = extent(oy * SH - PT, KH, H);
+        for (let ox = ox0; ox <= ox1; ox++) {
+          const o = ((n * OH + oy) * OW + ox) * C;
+          const count = <f32>(rows * extent(ox * SW - PL, KW, W));
+          addWindowShare(kind, out, f32At(dy, o), f32At(argmax, o), e, C, count, first);
+          first = false;
+        }
+      }
+      if (first) memory.fill(out, 0, <usize>C << 2);
+    }
+  }
+}
+
 /**
  * Input rows [r0, r1) of the average-pool gradient: dx[pixel] = sum over the windows covering the
  * pixel of dy[window] / (the window's in-bounds size).
  */
 export function avg_pool2d_grad_rows(dy: usize, dx: usize, g: usize, r0: i32, r1: i32): void {
-  const H = geo(g, G_H), W = geo(g, G_W), C = geo(g, G_C), OH = geo(g, G_OH), OW = geo(g, G_OW);
-  const KH = geo(g, G_KH), KW = geo(g, G_KW), SH = geo(g, G_SH), SW = geo(g, G_SW), PT = geo(g, G_PT), PL = geo(g, G_PL);
-  const C4 = C & ~3;
-  for (let r = r0; r < r1; r++) {
-    const n = r / H;
-    const iy = r - n * H;
-    const oy0 = firstWindow(iy, KH, SH, PT), oy1 = lastWindow(iy, SH, PT, OH);
-    for (let ix = 0; ix < W; ix++) {
-      const ox0 = firstWindow(ix, KW, SW, PL), ox1 = lastWindow(ix, SW, PL, OW);
-      const o = (r * W + ix) * C;
-      let c = 0;
-      for (; c < C4; c += 4) {
-        let acc = f32x4.splat(0);
-        for (let oy = oy0; oy <= oy1; oy++) {
-          const rows = extent(oy * SH - PT, KH, H);
-          for (let ox = ox0; ox <= ox1; ox++) {
-            const count = <f32>(rows * extent(ox * SW - PL, KW, W));
-            const v = v128.load(f32At(dy, ((n * OH + oy) * OW + ox) * C + c));
-            acc = f32x4.add(acc, f32x4.div(v, f32x4.splat(count)));
-          }
-        }
-        v128.store(f32At(dx, o + c), acc);
-      }
-      for (; c < C; c++) {
-        let acc: f32 = 0;
-        for (let oy = oy0; oy <= oy1; oy++) {
-          const rows = extent(oy * SH - PT, KH, H);
-          for (let ox = ox0; ox <= ox1; ox++) {
-            acc += load<f32>(f32At(dy, ((n * OH + oy) * OW + ox) * C + c)) / <f32>(rows * extent(ox * SW - PL, KW, W));
-          }
-        }
-        store<f32>(f32At(dx, o + c), acc);
-      }
-    }
-  }
+  gradRows(GRAD_AVG, dy, 0, dx, g, r0, r1);
 }
 
 /**
@@ -219,42 +248,7 @@ export function avg_pool2d_grad_rows(dy: usize, dx: usize, g: usize, r0: i32, r1
  * argmax (int32 index into the input, from pool2d_rows POOL_ARGMAX) is i.
  */
 export function max_pool2d_grad_rows(dy: usize, argmax: usize, dx: usize, g: usize, r0: i32, r1: i32): void {
-  const H = geo(g, G_H), W = geo(g, G_W), C = geo(g, G_C), OH = geo(g, G_OH), OW = geo(g, G_OW);
-  const KH = geo(g, G_KH), KW = geo(g, G_KW), SH = geo(g, G_SH), SW = geo(g, G_SW), PT = geo(g, G_PT), PL = geo(g, G_PL);
-  const C4 = C & ~3;
-  const lanes = i32x4(0, 1, 2, 3);
-  for (let r = r0; r < r1; r++) {
-    const n = r / H;
-    const iy = r - n * H;
-    const oy0 = firstWindow(iy, KH, SH, PT), oy1 = lastWindow(iy, SH, PT, OH);
-    for (let ix = 0; ix < W; ix++) {
-      const ox0 = firstWindow(ix, KW, SW, PL), ox1 = lastWindow(ix, SW, PL, OW);
-      const e = (r * W + ix) * C; // this pixel's first element: also its index
-      let c = 0;
-      for (; c < C4; c += 4) {
-        const self = i32x4.add(i32x4.splat(e + c), lanes);
-        let acc = f32x4.splat(0);
-        for (let oy = oy0; oy <= oy1; oy++) {
-          for (let ox = ox0; ox <= ox1; ox++) {
-            const o = ((n * OH + oy) * OW + ox) * C + c;
-            const won = i32x4.eq(v128.load(f32At(argmax, o)), self);
-            acc = f32x4.add(acc, v128.and(v128.load(f32At(dy, o)), won));
-          }
-        }
-        v128.store(f32At(dx, e + c), acc);
-      }
-      for (; c < C; c++) {
-        let acc: f32 = 0;
-        for (let oy = oy0; oy <= oy1; oy++) {
-          for (let ox = ox0; ox <= ox1; ox++) {
-            const o = ((n * OH + oy) * OW + ox) * C + c;
-            if (load<i32>(f32At(argmax, o)) == e + c) acc += load<f32>(f32At(dy, o));
-          }
-        }
-        store<f32>(f32At(dx, e + c), acc);
-      }
-    }
-  }
+  gradRows(GRAD_MAX, dy, argmax, dx, g, r0, r1);
 }
 
 /** Normalises a possibly negative index (Python style) against an axis of `size`. */
