@@ -25,6 +25,16 @@ const G_H = 0, G_W = 1, G_C = 2, G_OH = 3, G_OW = 4, G_KH = 5, G_KW = 6, G_SH = 
 // @ts-ignore: decorator
 @inline function f32At(base: usize, e: i32): usize { return base + (<usize>e << 2); }
 
+/** a where the lane mask m is all ones, else b (masks here are comparison results: one blend in the relaxed build). */
+// @ts-ignore: decorator
+@inline function laneSelect(a: v128, b: v128, m: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return i32x4.relaxed_laneselect(a, b, m);
+  } else {
+    return v128.bitselect(a, b, m);
+  }
+}
+
 /** 1 where v should replace the running max m: v > m, or v is NaN (NaN wins; the first NaN stays). */
 // @ts-ignore: decorator
 @inline function beatsMax(v: v128, m: v128): v128 {
@@ -87,8 +97,8 @@ export function pool2d_rows(kind: i32, x: usize, y: usize, g: usize, r0: i32, r1
             } else {
               // the first position compares with itself: never replaces (NaN: same value)
               const take = beatsMax(v, best);
-              best = v128.bitselect(v, best, take);
-              if (kind == POOL_ARGMAX) bestAt = v128.bitselect(i32x4.add(i32x4.splat(e), lanes), bestAt, take);
+              best = laneSelect(v, best, take);
+              if (kind == POOL_ARGMAX) bestAt = laneSelect(i32x4.add(i32x4.splat(e), lanes), bestAt, take);
             }
           }
         }
@@ -135,19 +145,19 @@ export function pool2d_rows(kind: i32, x: usize, y: usize, g: usize, r0: i32, r1
       v128.store(q, f32x4.mul(f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)), f32x4.splat(0.25)));
     } else if (kind == POOL_MAX) {
       // NaN anywhere wins (any NaN: the value is NaN either way)
-      let m = v128.bitselect(v1, v0, v128.or(f32x4.gt(v1, v0), f32x4.ne(v1, v1)));
-      m = v128.bitselect(v2, m, v128.or(f32x4.gt(v2, m), f32x4.ne(v2, v2)));
-      m = v128.bitselect(v3, m, v128.or(f32x4.gt(v3, m), f32x4.ne(v3, v3)));
+      let m = laneSelect(v1, v0, v128.or(f32x4.gt(v1, v0), f32x4.ne(v1, v1)));
+      m = laneSelect(v2, m, v128.or(f32x4.gt(v2, m), f32x4.ne(v2, v2)));
+      m = laneSelect(v3, m, v128.or(f32x4.gt(v3, m), f32x4.ne(v3, v3)));
       v128.store(q, m);
     } else {
       let t = beatsMax(v1, v0);
-      let m = v128.bitselect(v1, v0, t);
-      let i = v128.bitselect(i32x4.add(at, atB), at, t);
+      let m = laneSelect(v1, v0, t);
+      let i = laneSelect(i32x4.add(at, atB), at, t);
       t = beatsMax(v2, m);
-      m = v128.bitselect(v2, m, t);
-      i = v128.bitselect(i32x4.add(at, atD), i, t);
+      m = laneSelect(v2, m, t);
+      i = laneSelect(i32x4.add(at, atD), i, t);
       t = beatsMax(v3, m);
-      i = v128.bitselect(i32x4.add(at, atE), i, t);
+      i = laneSelect(i32x4.add(at, atE), i, t);
       v128.store(q, i);
       at = i32x4.add(at, step);
     }
