@@ -4,7 +4,7 @@
 // work is below the thresholds in `tuning` (or with one thread), else a few chunks per thread that
 // the main thread and the pool workers claim dynamically (runtime.ts runJob()).
 import * as ABI from './assembly/abi.js';
-import { beginJob, heapF32, poolScratch, resultsBuffer, runJob, wasmInternals, type JobContext } from './runtime.js';
+import { alloc, beginJob, free, heapF32, poolScratch, resultsBuffer, runJob, wasmInternals, type JobContext } from './runtime.js';
 
 // Hot-path constants as module locals (dev loaders such as tsx turn every access to an imported
 // binding into a getter call; with compiled ESM this makes no difference).
@@ -41,6 +41,14 @@ export const tuning = {
   /** Smallest GEMM tile: rows / columns. */
   gemmMinChunkRows: 32,
   gemmMinChunkCols: 128,
+  /** Convolution (implicit GEMM): output rows packed per block (the block's patches stay in L2). */
+  convRows: 128,
+  /** Filter gradient: patch rows per packed block, and output rows per partial gradient (one per chunk). */
+  convGradRows: 256,
+  convGradRowsPerPartial: 2048,
+  /** Bytes of packed patches a block may take (L2-sized), and of all partial filter gradients together. */
+  convBlockBytes: 192 * 1024,
+  convPartialsMaxBytes: 32 << 20,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -499,6 +507,150 @@ export function scatterAdd(g: number, idx: number, out: number, n: number, inner
   U32[o] = g; U32[o + 1] = idx; U32[o + 2] = out; I32[o + 3] = n; I32[o + 4] = inner; I32[o + 5] = size;
   runJob(disjoint ? nc : 1);
   return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Convolution as implicit GEMM (assembly/conv.ts)
+
+/**
+ * Geometry of a 2-D convolution of an [N, H, W, C] image with a [KH, KW, C, CO] kernel into [N, OH, OW, CO]:
+ * strides SH, SW, dilations DH, DW, top/left pads PT, PL (may be negative: cropping).
+ */
+export interface ConvGeometry {
+  H: number; W: number; C: number; OH: number; OW: number; KH: number; KW: number;
+  SH: number; SW: number; DH: number; DW: number; PT: number; PL: number;
+}
+const CONV_FIELDS = ['H', 'W', 'C', 'OH', 'OW', 'KH', 'KW', 'SH', 'SW', 'DH', 'DW', 'PT', 'PL'] as const;
+
+function checkConv(N: number, CO: number, g: ConvGeometry): void {
+  checkDim('N', N); checkDim('CO', CO);
+  for (const f of CONV_FIELDS) {
+    if (f === 'PT' || f === 'PL') { if (!Number.isInteger(g[f])) throw new RangeError(`deepts wasm: conv ${f} must be an integer, got ${g[f]}`); }
+    else checkDim(f, g[f]);
+  }
+  if (wasmInternals().exports.gemm_mr() !== 4) throw new Error('deepts wasm: the convolution packing needs the 4-row GEMM micro-kernel');
+}
+
+/** Writes the geometry block at parameter slot `at` of the current job. */
+function writeGeometry(o: number, g: ConvGeometry): void {
+  CONV_FIELDS.forEach((f, k) => { I32[o + k] = g[f]; });
+}
+
+/** The HWIO kernel w packed as the GEMM's B operand (freed by the caller); flipped: see assembly pack_weights. */
+function packWeights(w: number, taps: number, rowsPerTap: number, cols: number, flipped: boolean): number {
+  const packed = alloc(wasmInternals().exports.packed_weights_bytes(taps * rowsPerTap, cols));
+  const o = job(ABI.T_CONV_PACK_WEIGHTS, 1);
+  U32[o] = w; U32[o + 1] = packed; I32[o + 2] = taps; I32[o + 3] = rowsPerTap; I32[o + 4] = cols; I32[o + 5] = flipped ? 1 : 0;
+  runJob(1);
+  return packed;
+}
+
+/** out[N*OH*OW, CO] = patches(x) @ B for a packed B; chunks of output rows. */
+function convRows(x: number, packed: number, out: number, N: number, CO: number, g: ConvGeometry): void {
+  const M = N * g.OH * g.OW;
+  const Kd = g.KH * g.KW * g.C;
+  if (M === 0 || CO === 0) return;
+  const { exports } = wasmInternals();
+  const [cs, nc] = chunking(M, 2 * M * Kd * CO, tuning.gemmParMinFlops / 2, 4);
+  const mc = Math.min(tuning.convRows, Math.ceil(cs / 4) * 4);
+  const kc = Math.max(1, Math.min(tuning.kc, Kd));
+  const { base, stride } = poolScratch(exports.conv_forward_scratch_bytes(mc, kc, g.C));
+  const o = job(ABI.T_CONV2D, cs);
+  jobHeader(J_SCRATCH, base);
+  jobHeader(J_SCRATCH_STRIDE, stride);
+  U32[o] = x; U32[o + 1] = packed; U32[o + 2] = out; I32[o + 3] = M; I32[o + 4] = CO; I32[o + 5] = Kd; I32[o + 6] = mc; I32[o + 7] = kc;
+  writeGeometry(o + 8, g);
+  runJob(nc);
+}
+
+/**
+ * out[N, OH, OW, CO] = conv2d(x[N, H, W, C], w[KH, KW, C, CO]) (cross-correlation, zero padding). The patch
+ * matrix is never built: chunks of output rows pack their patches into per-thread scratch (implicit GEMM).
+ */
+export function conv2d(x: number, w: number, out: number, N: number, CO: number, g: ConvGeometry): void {
+  checkConv(N, CO, g); checkPtr('x', x); checkPtr('w', w); checkPtr('out', out);
+  if (N * g.OH * g.OW === 0 || CO === 0) return;
+  const packed = packWeights(w, g.KH * g.KW, g.C, CO, false);
+  try {
+    convRows(x, packed, out, N, CO, g);
+  } finally {
+    free(packed);
+  }
+}
+
+/**
+ * dW[KH, KW, C, CO] = patches(x)ᵀ @ dy[N*OH*OW, CO], the filter gradient of conv2d. Each chunk of
+ * convGradRowsPerPartial rows accumulates its own partial dW; the partials are then summed in chunk
+ * order, so the result does not depend on the thread count.
+ */
+export function conv2dBackpropFilter(x: number, dy: number, dw: number, N: number, CO: number, g: ConvGeometry): void {
+  checkConv(N, CO, g); checkPtr('x', x); checkPtr('dy', dy); checkPtr('dw', dw);
+  const M = N * g.OH * g.OW;
+  const Kd = g.KH * g.KW * g.C;
+  if (Kd === 0 || CO === 0) return;
+  const { exports } = wasmInternals();
+  const partialBytes = exports.filter_grad_partial_bytes(Kd, CO);
+  const P = Math.max(1, Math.min(Math.ceil(M / tuning.convGradRowsPerPartial), Math.floor(tuning.convPartialsMaxBytes / partialBytes)));
+  const cs = Math.max(1, Math.ceil(M / P));
+  const rowBlock = Math.max(1, Math.min(tuning.convGradRows, cs));
+  const kdBlock = Math.max(4, Math.min(Math.ceil(Kd / 4) * 4, Math.floor(tuning.convBlockBytes / (rowBlock * 16)) * 4));
+  const partials = alloc(P * partialBytes);
+  try {
+    const { base, stride } = poolScratch(exports.conv_filter_grad_scratch_bytes(kdBlock, rowBlock, CO, g.C));
+    let o = job(ABI.T_CONV2D_FILTER_GRAD, cs);
+    jobHeader(J_SCRATCH, base);
+    jobHeader(J_SCRATCH_STRIDE, stride);
+    U32[o] = x; U32[o + 1] = dy; U32[o + 2] = partials; I32[o + 3] = M; I32[o + 4] = CO; I32[o + 5] = Kd; I32[o + 6] = kdBlock; I32[o + 7] = rowBlock;
+    writeGeometry(o + 8, g);
+    runJob(P);
+    const [rcs, rnc] = chunking(Kd, Kd * CO * P, tuning.eltParMin);
+    o = job(ABI.T_CONV_SUM_PARTIALS, rcs);
+    U32[o] = partials; U32[o + 1] = dw; I32[o + 2] = P; I32[o + 3] = CO; I32[o + 4] = Math.ceil(CO / exports.gemm_nr()) * exports.gemm_nr(); I32[o + 5] = partialBytes / 4; I32[o + 6] = Kd;
+    runJob(rnc);
+  } finally {
+    free(partials);
+  }
+}
+
+/**
+ * dx[N, H, W, C] = the input gradient of conv2d for dy[N, OH, OW, CO] and w[KH, KW, C, CO]. Stride 1: a
+ * convolution of dy with the flipped kernel (same kernel as conv2d). Larger strides: per image,
+ * dPatches = dy @ wᵀ added back at the patch positions (col2im); chunks are whole images.
+ */
+export function conv2dBackpropInput(dy: number, w: number, dx: number, N: number, CO: number, g: ConvGeometry): void {
+  checkConv(N, CO, g); checkPtr('dy', dy); checkPtr('w', w); checkPtr('dx', dx);
+  const image = g.H * g.W * g.C;
+  if (N * image === 0) return;
+  const Kd = g.KH * g.KW * g.C;
+  if (g.OH * g.OW === 0 || CO === 0 || Kd === 0) { fill(dx, N * image, 0); return; }
+  if (g.SH === 1 && g.SW === 1) {
+    const full: ConvGeometry = {
+      H: g.OH, W: g.OW, C: CO, OH: g.H, OW: g.W, KH: g.KH, KW: g.KW, SH: 1, SW: 1, DH: g.DH, DW: g.DW,
+      PT: (g.KH - 1) * g.DH - g.PT, PL: (g.KW - 1) * g.DW - g.PL,
+    };
+    const packed = packWeights(w, g.KH * g.KW, CO, g.C, true);
+    try {
+      convRows(dy, packed, dx, N, g.C, full);
+    } finally {
+      free(packed);
+    }
+    return;
+  }
+  const { exports } = wasmInternals();
+  const pixels = g.OH * g.OW;
+  const rowBlock = Math.max(1, Math.min(pixels, Math.floor(tuning.convBlockBytes / (Kd * 4))));
+  const mc = Math.min(tuning.mc, Math.ceil(rowBlock / 4) * 4);
+  const kc = Math.min(tuning.kc, CO);
+  const nc = Math.min(tuning.nc, Math.ceil(Kd / 8) * 8);
+  const { base, stride } = poolScratch(exports.conv_input_grad_tile_bytes(rowBlock, Kd) + exports.gemm_scratch_bytes(mc, kc, nc));
+  const [cs, nChunks] = chunking(N, 2 * N * pixels * Kd * CO, tuning.gemmParMinFlops / 2);
+  const o = job(ABI.T_CONV2D_INPUT_GRAD, cs);
+  jobHeader(J_SCRATCH, base);
+  jobHeader(J_SCRATCH_STRIDE, stride);
+  U32[o] = dy; U32[o + 1] = w; U32[o + 2] = dx; I32[o + 3] = N; I32[o + 4] = CO; I32[o + 5] = Kd; I32[o + 6] = rowBlock;
+  I32[o + 7] = mc; I32[o + 8] = kc; I32[o + 9] = nc;
+  writeGeometry(o + 10, g);
+  runJob(nChunks);
 }
 
 // ---------------------------------------------------------------------------------------------

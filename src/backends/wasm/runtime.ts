@@ -55,6 +55,11 @@ interface Exports {
   gemm_narrow_scratch_bytes(n: number, k: number): number;
   gemm_mr(): number;
   gemm_nr(): number;
+  packed_weights_bytes(rows: number, cols: number): number;
+  filter_grad_partial_bytes(kd: number, co: number): number;
+  conv_forward_scratch_bytes(mc: number, kc: number, c: number): number;
+  conv_filter_grad_scratch_bytes(kdBlock: number, rowBlock: number, co: number, c: number): number;
+  conv_input_grad_tile_bytes(rowBlock: number, kd: number): number;
 }
 
 interface State {

@@ -58,6 +58,13 @@ export const T_MAX_POOL2D_GRAD = 44; // parameter 0: the int32 argmax (src: dy, 
 // Scatter-add along axis 0. Parameters: 0 g, 1 idx (int32), 2 out, 3 n indices, 4 inner, 5 axis size.
 export const T_INDEX_RANGE = 42; // per-chunk [min, max] of the wrapped indices -> results (2 x i32 per chunk)
 export const T_SCATTER_ADD = 43; // out[idx[j]] += g[j] (rows of `inner`); chunks must not share indices
+// Convolution as implicit GEMM (assembly/conv.ts). G = the 13-slot geometry block [H, W, C, OH, OW, KH, KW,
+// SH, SW, DH, DW, PT, PL] of the forward convolution; chunks are ranges of patch rows (output pixels) unless said.
+export const T_CONV_PACK_WEIGHTS = 50; // 0 w, 1 dst, 2 taps, 3 rows per tap, 4 columns, 5 flipped; one chunk
+export const T_CONV2D = 51; // 0 x, 1 packed w, 2 out, 3 M rows, 4 CO, 5 Kd, 6 mc, 7 kc, 8.. G
+export const T_CONV2D_FILTER_GRAD = 52; // 0 x, 1 dy, 2 partials (one per chunk), 3 M, 4 CO, 5 Kd, 6 Kd block, 7 row block, 8.. G
+export const T_CONV_SUM_PARTIALS = 53; // 0 partials, 1 dw, 2 count, 3 CO, 4 partial row stride, 5 partial stride, 6 Kd; chunks: rows of dw
+export const T_CONV2D_INPUT_GRAD = 54; // 0 dy, 1 w, 2 dx, 3 N, 4 CO, 5 Kd, 6 row block, 7-9 GEMM mc kc nc, 10.. G; chunks: images
 export const T_COMPARE_F32 = 90; // float32 comparison -> bool bytes; operands full or scalar
 export const T_SELECT_F32 = 91; // where(bool, float32, float32); operands full or scalar
 

@@ -9,7 +9,8 @@ import {
   T_NOOP, T_GEMM, T_GEMM_NARROW, T_UNARY, T_BINARY, T_REDUCE_ROWS, T_REDUCE_COLS,
   T_ARGMAX_ROWS, T_SOFTMAX_ROWS, T_LOG_SOFTMAX_ROWS, T_SOFTMAX_XENT, T_SOFTMAX_BWD_ROWS,
   T_LOG_SOFTMAX_BWD_ROWS, T_SGD, T_RMSPROP, T_ADAM, T_ADAGRAD, T_FILL, T_COPY, T_AXPY, T_TRANSPOSE,
-  T_CAST_I32_F32, T_STRIDED_COPY, T_COMPARE_F32, T_SELECT_F32, T_POOL2D, T_AVG_POOL2D_GRAD, T_MAX_POOL2D_GRAD, T_INDEX_RANGE, T_SCATTER_ADD, J_OP, J_NCHUNKS, J_COUNTER, J_CHUNK, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, J_P,
+  T_CAST_I32_F32, T_STRIDED_COPY, T_COMPARE_F32, T_SELECT_F32, T_POOL2D, T_AVG_POOL2D_GRAD, T_MAX_POOL2D_GRAD, T_INDEX_RANGE, T_SCATTER_ADD,
+  T_CONV_PACK_WEIGHTS, T_CONV2D, T_CONV2D_FILTER_GRAD, T_CONV_SUM_PARTIALS, T_CONV2D_INPUT_GRAD, J_OP, J_NCHUNKS, J_COUNTER, J_CHUNK, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, J_P,
 } from "./abi";
 import { sgemm_blocked, sgemm_narrow } from "./gemm";
 import { fill, axpy, transpose, cast_i32_f32, strided_copy } from "./elementwise";
@@ -19,8 +20,10 @@ import { softmax_rows, log_softmax_rows, softmax_xent, softmax_bwd_rows, log_sof
 import { sgd, rmsprop, adam, adagrad } from "./optim";
 import { compare_f32, select_f32 } from "./select";
 import { pool2d_rows, avg_pool2d_grad_rows, max_pool2d_grad_rows, index_range, scatter_add_rows } from "./pool";
+import { pack_weights, filter_grad_partial_bytes, conv2d_rows, conv2d_filter_grad_rows, sum_partials, conv2d_input_grad_image } from "./conv";
 
 export { gemm_scratch_bytes, gemm_narrow_scratch_bytes, gemm_mr, gemm_nr } from "./gemm";
+export { packed_weights_bytes, filter_grad_partial_bytes, conv_forward_scratch_bytes, conv_filter_grad_scratch_bytes, conv_input_grad_tile_bytes } from "./conv";
 
 /** Bumped whenever the job ABI changes; the runtime checks it. */
 export function abi_version(): i32 {
@@ -81,6 +84,29 @@ function gemmChunk(j: usize, c: i32, cs: i32, scratch: usize, narrow: bool): voi
   if (M <= 0 || N <= 0) return;
   if (narrow) sgemm_narrow(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, cp, rsc, csc, scratch);
   else sgemm_blocked(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, cp, rsc, scratch, I(j, 13), I(j, 14), I(j, 15));
+}
+
+function convChunk(j: usize, op: i32, c: i32, cs: i32, tid: i32): void {
+  const scratch = <usize>load<u32>(j + J_SCRATCH * 4) + <usize>tid * <usize>load<u32>(j + J_SCRATCH_STRIDE * 4);
+  const lo = c * cs;
+  if (op == T_CONV2D_INPUT_GRAD) {
+    const geometry = j + <usize>(J_P + 10) * 4;
+    const hi = lo + cs < I(j, 3) ? lo + cs : I(j, 3);
+    for (let n = lo; n < hi; n++) {
+      conv2d_input_grad_image(U(j, 0), U(j, 1), U(j, 2), geometry, n, I(j, 4), I(j, 5), I(j, 6), scratch, I(j, 7), I(j, 8), I(j, 9));
+    }
+    return;
+  }
+  const geometry = j + <usize>(J_P + 8) * 4;
+  const M = I(j, 3);
+  const hi = lo + cs < M ? lo + cs : M;
+  if (op == T_CONV2D) {
+    conv2d_rows(U(j, 0), U(j, 1), U(j, 2), geometry, I(j, 4), I(j, 5), I(j, 6), I(j, 7), lo, hi, scratch);
+  } else {
+    const CO = I(j, 4), Kd = I(j, 5);
+    const partial = U(j, 2) + <usize>c * <usize>filter_grad_partial_bytes(Kd, CO);
+    conv2d_filter_grad_rows(U(j, 0), U(j, 1), partial, geometry, CO, Kd, I(j, 6), I(j, 7), lo, hi, scratch);
+  }
 }
 
 function binaryChunk(j: usize, c: i32, cs: i32): void {
@@ -284,6 +310,15 @@ function runChunk(j: usize, op: i32, c: i32, cs: i32, tid: i32): void {
       const hi = lo + cs < n ? lo + cs : n;
       if (op == T_INDEX_RANGE) index_range(U(j, 1), I(j, 5), lo, hi, <usize>load<u32>(j + J_RESULTS * 4) + <usize>c * 8);
       else scatter_add_rows(U(j, 0), U(j, 1), U(j, 2), I(j, 4), I(j, 5), lo, hi);
+      break;
+    }
+    case T_CONV_PACK_WEIGHTS: { pack_weights(U(j, 0), U(j, 1), I(j, 2), I(j, 3), I(j, 4), I(j, 5) != 0); break; }
+    case T_CONV2D:
+    case T_CONV2D_FILTER_GRAD:
+    case T_CONV2D_INPUT_GRAD: { convChunk(j, op, c, cs, tid); break; }
+    case T_CONV_SUM_PARTIALS: {
+      const rows = I(j, 6);
+      sum_partials(U(j, 0), U(j, 1), I(j, 2), I(j, 3), I(j, 4), I(j, 5), lo, lo + cs < rows ? lo + cs : rows);
       break;
     }
     default: unreachable();
