@@ -896,6 +896,9 @@ const CONV_CASES: ConvCase[] = [
   { label: 'same, 2x2 kernel', padding: 'same', shapes: [[[1, 4, 5, 2], [2, 2, 2, 2]]] },
   { label: 'dilations 2, padding 1', padding: 1, dilations: [2, 2], shapes: [[[1, 6, 6, 1], [2, 2, 1, 2]], [[1, 7, 5, 2], [3, 2, 2, 1]]] },
   { label: 'explicit pads, strides [2,1]', padding: [[1, 0], [0, 2]], strides: [2, 1], shapes: [[[1, 5, 4, 2], [3, 3, 2, 2]]] },
+  // channel counts with SIMD bodies and tails, output channels past the GEMM micro-kernel's 8 columns
+  { label: 'same, SIMD channels', padding: 'same', shapes: [[[2, 6, 5, 5], [3, 3, 5, 9]]] },
+  { label: 'valid, strides 2, SIMD channels', padding: 'valid', strides: [2, 2], shapes: [[[2, 7, 6, 4], [3, 2, 4, 10]]] },
   { label: 'groups 2', padding: [1, 0], groups: 2, shapes: [[[1, 4, 4, 4], [3, 3, 2, 4]], [[2, 3, 3, 2], [1, 1, 1, 2]]] },
 ];
 for (const c of CONV_CASES) {

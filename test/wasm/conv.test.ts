@@ -76,7 +76,7 @@ for (const threads of [1, 2]) {
     const savedTuning = { ...tuning };
     setNumThreads(threads);
     // small blocks and partials: many row blocks, K blocks and partial gradients even on these shapes
-    Object.assign(tuning, { convRows: 12, kc: 40, convGradRows: 20, convGradRowsPerPartial: 50, convBlockBytes: 4096, gemmParMinFlops: 1000 });
+    Object.assign(tuning, { convRows: 12, kc: 40, convGradRows: 20, convGradMinRows: 50, convBlockBytes: 4096, gemmParMinFlops: 1000 });
     try {
       CASES.forEach((c, i) => check(c, 100 + i));
     } finally {

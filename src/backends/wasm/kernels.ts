@@ -43,9 +43,9 @@ export const tuning = {
   gemmMinChunkCols: 128,
   /** Convolution (implicit GEMM): output rows packed per block (the block's patches stay in L2). */
   convRows: 128,
-  /** Filter gradient: patch rows per packed block, and output rows per partial gradient (one per chunk). */
+  /** Filter gradient: patch rows per packed block, and the fewest rows a partial gradient (one per chunk) sums. */
   convGradRows: 256,
-  convGradRowsPerPartial: 2048,
+  convGradMinRows: 1024,
   /** Bytes of packed patches a block may take (L2-sized), and of all partial filter gradients together. */
   convBlockBytes: 192 * 1024,
   convPartialsMaxBytes: 32 << 20,
@@ -579,9 +579,9 @@ export function conv2d(x: number, w: number, out: number, N: number, CO: number,
 }
 
 /**
- * dW[KH, KW, C, CO] = patches(x)ᵀ @ dy[N*OH*OW, CO], the filter gradient of conv2d. Each chunk of
- * convGradRowsPerPartial rows accumulates its own partial dW; the partials are then summed in chunk
- * order, so the result does not depend on the thread count.
+ * dW[KH, KW, C, CO] = patches(x)ᵀ @ dy[N*OH*OW, CO], the filter gradient of conv2d. Each chunk of rows
+ * accumulates its own partial dW; the partials are then summed in chunk order (deterministic for a given
+ * thread count, which sets the number of chunks).
  */
 export function conv2dBackpropFilter(x: number, dy: number, dw: number, N: number, CO: number, g: ConvGeometry): void {
   checkConv(N, CO, g); checkPtr('x', x); checkPtr('dy', dy); checkPtr('dw', dw);
@@ -590,7 +590,9 @@ export function conv2dBackpropFilter(x: number, dy: number, dw: number, N: numbe
   if (Kd === 0 || CO === 0) return;
   const { exports } = wasmInternals();
   const partialBytes = exports.filter_grad_partial_bytes(Kd, CO);
-  const P = Math.max(1, Math.min(Math.ceil(M / tuning.convGradRowsPerPartial), Math.floor(tuning.convPartialsMaxBytes / partialBytes)));
+  // a few partials per thread (dynamic balancing), none smaller than convGradMinRows rows
+  const P = Math.max(1, Math.min(getNumThreads() * tuning.chunksPerThread, Math.ceil(M / tuning.convGradMinRows),
+    Math.floor(tuning.convPartialsMaxBytes / partialBytes)));
   const cs = Math.max(1, Math.ceil(M / P));
   const rowBlock = Math.max(1, Math.min(tuning.convGradRows, cs));
   const kdBlock = Math.max(4, Math.min(Math.ceil(Kd / 4) * 4, Math.floor(tuning.convBlockBytes / (rowBlock * 16)) * 4));
