@@ -122,10 +122,10 @@ export const vjpRules: { [P in Prim]: Vjp<P> } = {
       needs[1] ? run('conv2d', [x, g], conv) : null,
     ];
   },
-  maxPool2d: (g, [x], _o, p) => [run('maxPool2dGrad', [g, run('maxPool2dArgmax', [x], p)], { ...p, inputShape: x.shape.slice() })],
+  maxPool2d: (g, [x], _o, p) => [run('maxPool2dGrad', [x, g], p)],
   maxPool2dArgmax: none,
-  // dx = dy scattered to the argmax: linear in dy, whose gradient is the gather of gg at the argmax
-  maxPool2dGrad: (gg, [, idx]) => [run('gather', [reshape(gg, [-1]), idx], { axis: 0 }), null],
+  // dx = dy scattered to the argmax of x: linear in dy (gradient: gg gathered at the argmax), flat in x
+  maxPool2dGrad: (gg, [x], _o, p, needs) => [null, needs[1] ? run('gather', [reshape(gg, [-1]), run('maxPool2dArgmax', [x], p)], { axis: 0 }) : null],
   avgPool2d: (g, [x], _o, p) => [run('avgPool2dGrad', [g], { ...p, inputShape: x.shape.slice() })],
   avgPool2dGrad: (g, _xs, _o, p) => [run('avgPool2d', [g], { poolSize: p.poolSize, strides: p.strides, pads: p.pads })],
 

@@ -322,13 +322,10 @@ export const rules: { [P in Prim]: Rule<P> } = {
   maxPool2dArgmax: { arity: 1, infer: ([x], p) => ({ shape: pool2dOutShape('maxPool2dArgmax', x, p), dtype: 'int32' }) },
   maxPool2dGrad: {
     arity: 2,
-    infer: ([dy, idx], p) => {
-      const x = { shape: p.inputShape, dtype: dy.dtype };
-      checkAdjoint('maxPool2dGrad', pool2dOutShape('maxPool2dGrad', x, p), dy.shape, p.inputShape);
-      if (idx.dtype !== 'int32' || !shapesEqual(idx.shape, dy.shape)) {
-        throw new ShapeError(`maxPool2dGrad: the argmax must be int32 of the gradient's shape ${fmtShape(dy.shape)}, got ${idx.dtype} ${fmtShape(idx.shape)}`);
-      }
-      return { shape: p.inputShape.slice(), dtype: dy.dtype };
+    infer: ([x, dy], p) => {
+      checkAdjoint('maxPool2dGrad', pool2dOutShape('maxPool2dGrad', x, p), dy.shape, x.shape);
+      if (dy.dtype !== x.dtype) throw new DTypeError(`maxPool2dGrad: the gradient must be ${x.dtype} like the input, got ${dy.dtype}`);
+      return { shape: x.shape.slice(), dtype: x.dtype };
     },
   },
   avgPool2d: { arity: 1, infer: ([x], p) => ({ shape: pool2dOutShape('avgPool2d', x, p), dtype: x.dtype }) },
@@ -382,11 +379,10 @@ export interface ConvParams {
   /** int32 row-major index into the whole input of the first maximum of each window (maxPool2d's output shape). */
   maxPool2dArgmax: Pool2DParams;
   /**
-   * The adjoint of maxPool2d: inputs [dy, argmax] (argmax = maxPool2dArgmax of the input) -> dx of `inputShape`,
-   * dx[i] = sum of dy over the windows whose argmax is i (indices outside their window are ignored). Its own
-   * gradient in dy is a gather at the argmax.
+   * The adjoint of maxPool2d at x: inputs [x, dy] -> dx of x's shape, dx[i] = sum of dy over the windows whose
+   * first maximum (maxPool2dArgmax) is i. Linear in dy (its gradient: a gather at the argmax), flat in x.
    */
-  maxPool2dGrad: Pool2DParams & { inputShape: number[] };
+  maxPool2dGrad: Pool2DParams;
   /** Mean over each window, counting only positions inside the input (TensorFlow's rule for padding). */
   avgPool2d: Pool2DParams;
   /** The adjoint of avgPool2d: inputs [dy] -> dx of `inputShape`. */

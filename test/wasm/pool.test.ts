@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffers, assertClose, rng } from './helpers.js';
 import { getNumThreads, readI32, setNumThreads } from '../../src/backends/wasm/runtime.js';
-import { avgPool2dGrad, maxPool2dGrad, pool2d, scatterAdd, tuning, type PoolGeometry } from '../../src/backends/wasm/kernels.js';
+import {
+  avgPool2dGrad, maxPool2dGrad, maxPool2dGradFromInput, pool2d, poolWindowsDisjoint, scatterAdd, tuning, type PoolGeometry,
+} from '../../src/backends/wasm/kernels.js';
 import { avgPool2dGradRef, avgPool2dRef, maxPool2dArgmaxRef, maxPool2dGradRef, maxPool2dRef } from '../../src/backends/cpu/conv.js';
 import type { Pool2DParams } from '../../src/core/primitives.js';
 
@@ -82,21 +84,27 @@ test('maxPool2d / argmax: exactly the reference (ties, NaN, signed zeros, paddin
   });
 });
 
-test('maxPool2dGrad: the reference sums at the argmax (overlapping windows share a winner)', () => {
+test('maxPool2dGrad: the reference (overlapping windows sum; disjoint windows in one pass from x)', () => {
   const R = rng(14);
   withThreads(() => {
     const bufs = new Buffers();
     for (const c of CASES) {
       const o = outShape(c);
       const x = tieHeavy(size(c.x), R);
+      const dy = Float32Array.from({ length: size(o) }, () => R() * 4 - 2);
+      const want = new Float64Array(size(c.x));
+      maxPool2dGradRef(x, c.x, dy, o, params(c), want);
+      const label = JSON.stringify(c);
       const idx = new Int32Array(size(o));
       maxPool2dArgmaxRef(x, c.x, params(c), idx, o);
-      const dy = Float32Array.from({ length: size(o) }, () => R() * 4 - 2);
-      const pdx = bufs.nan(size(c.x));
-      maxPool2dGrad(bufs.f32(dy), bufs.i32(idx), pdx, c.x[0], geometry(c, o));
-      const want = new Float64Array(size(c.x));
-      maxPool2dGradRef(dy, idx, o, params(c), want, c.x);
-      assertClose(bufs.read(pdx, size(c.x)), want, 1e-6, 1e-6, `maxPool2dGrad ${JSON.stringify(c)}`);
+      const fromArgmax = bufs.nan(size(c.x));
+      maxPool2dGrad(bufs.f32(dy), bufs.i32(idx), fromArgmax, c.x[0], geometry(c, o));
+      assertClose(bufs.read(fromArgmax, size(c.x)), want, 1e-6, 1e-6, `maxPool2dGrad ${label}`);
+      if (poolWindowsDisjoint(geometry(c, o))) {
+        const fromInput = bufs.nan(size(c.x));
+        maxPool2dGradFromInput(bufs.f32(x), bufs.f32(dy), fromInput, c.x[0], geometry(c, o));
+        sameBits(bufs.read(fromInput, size(c.x)), Float32Array.from(want), `maxPool2dGradFromInput ${label}`);
+      }
     }
     bufs.freeAll();
   });

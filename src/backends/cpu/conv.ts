@@ -167,15 +167,12 @@ export function maxPool2dArgmaxRef(x: DataArray, xs: Shape4, p: Pool2DParams, ou
   });
 }
 
-/** dx[i] = sum of dy over the windows whose argmax is i; an argmax outside its window adds nothing. */
-export function maxPool2dGradRef(dy: DataArray, idx: DataArray, dys: Shape4, p: Pool2DParams, dx: DataArray, xs: Shape4): void {
+/** dx[i] = sum of dy over the windows whose first maximum (maxPool2dArgmaxRef) is i. */
+export function maxPool2dGradRef(x: DataArray, xs: Shape4, dy: DataArray, dys: Shape4, p: Pool2DParams, dx: DataArray): void {
+  const argmax = new Int32Array(dy.length);
+  maxPool2dArgmaxRef(x, xs, p, argmax, dys);
   const acc = new Float64Array(dx.length);
-  forEachWindow(xs, dys, p, (o, inWindow, k) => {
-    const at = idx[o];
-    for (let j = 0; j < k; j++) {
-      if (inWindow[j] === at) acc[at] += dy[o];
-    }
-  });
+  for (let o = 0; o < dy.length; o++) acc[argmax[o]] += dy[o];
   for (let i = 0; i < dx.length; i++) dx[i] = acc[i];
 }
 
@@ -223,7 +220,7 @@ export function makeConvKernels(wrap: (data: DataArray, out: OutMeta) => CpuStor
     conv2dBackpropFilter: ([x, dy], p, out) => fill(out, (r) => conv2dBackpropFilterRef(materialize(x), x.shape, materialize(dy), dy.shape, p, r, out.shape)),
     maxPool2d: ([x], p, out) => fill(out, (r) => maxPool2dRef(materialize(x), x.shape, p, r, out.shape)),
     maxPool2dArgmax: ([x], p, out) => fill(out, (r) => maxPool2dArgmaxRef(materialize(x), x.shape, p, r, out.shape)),
-    maxPool2dGrad: ([dy, idx], p, out) => fill(out, (r) => maxPool2dGradRef(materialize(dy), materialize(idx), dy.shape, p, r, out.shape)),
+    maxPool2dGrad: ([x, dy], p, out) => fill(out, (r) => maxPool2dGradRef(materialize(x), x.shape, materialize(dy), dy.shape, p, r)),
     avgPool2d: ([x], p, out) => fill(out, (r) => avgPool2dRef(materialize(x), x.shape, p, r, out.shape)),
     avgPool2dGrad: ([dy], p, out) => fill(out, (r) => avgPool2dGradRef(materialize(dy), dy.shape, p, r, out.shape)),
   };

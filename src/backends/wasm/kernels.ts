@@ -441,16 +441,18 @@ export interface PoolGeometry {
 }
 export type PoolKind = 'max' | 'argmax' | 'avg';
 const POOL_KIND: Record<PoolKind, number> = { max: 0, argmax: 1, avg: 2 }; // POOL_* in assembly/pool.ts
+const POOL_MAX_GRAD = 3;
 const GEOMETRY_FIELDS = ['H', 'W', 'C', 'OH', 'OW', 'KH', 'KW', 'SH', 'SW', 'PT', 'PL'] as const;
 
 /** Writes a pooling job (parameters: abi.ts T_POOL2D; slot 0: the kind, or the max gradient's argmax) and runs it over `rows` rows of `work` total cost. */
-function poolJob(task: number, slot0: number, src: number, dst: number, rows: number, work: number, g: PoolGeometry): void {
+function poolJob(task: number, slot0: number, src: number, dst: number, rows: number, work: number, g: PoolGeometry, dy = 0): void {
   for (const f of GEOMETRY_FIELDS) checkDim(f, g[f]);
   if (rows === 0 || g.C === 0) return;
   const [cs, nc] = chunking(rows, work, tuning.eltParMin);
   const o = job(task, cs);
   U32[o] = slot0; U32[o + 1] = src; U32[o + 2] = dst; I32[o + 3] = rows;
   GEOMETRY_FIELDS.forEach((f, k) => { I32[o + 4 + k] = g[f]; });
+  U32[o + 15] = dy;
   runJob(nc);
 }
 
@@ -479,6 +481,20 @@ export function maxPool2dGrad(dy: number, argmax: number, dx: number, N: number,
   checkDim('N', N); checkPtr('argmax', argmax);
   const overlap = Math.ceil(g.KH / g.SH) * Math.ceil(g.KW / g.SW);
   poolJob(ABI.T_MAX_POOL2D_GRAD, argmax, dy, dx, N * g.H, N * g.H * g.W * g.C * overlap, g);
+}
+
+/** Whether no input pixel lies in two windows (then the max-pool gradient needs no argmax buffer). */
+export const poolWindowsDisjoint = (g: PoolGeometry): boolean => g.SH >= g.KH && g.SW >= g.KW;
+
+/**
+ * dx[N, H, W, C] = the adjoint of pool2d('max') at x: dy at each window's first maximum (NaN wins), 0
+ * elsewhere, in one pass over x and dy (the argmax never leaves registers). Windows must be disjoint
+ * (poolWindowsDisjoint); else use pool2d('argmax') + maxPool2dGrad. Threaded over output rows.
+ */
+export function maxPool2dGradFromInput(x: number, dy: number, dx: number, N: number, g: PoolGeometry): void {
+  checkDim('N', N); checkPtr('dy', dy);
+  if (!poolWindowsDisjoint(g)) throw new RangeError(`deepts wasm: maxPool2dGradFromInput needs strides >= pool size, got pool ${g.KH}x${g.KW}, strides ${g.SH}x${g.SW}`);
+  poolJob(ABI.T_POOL2D, POOL_MAX_GRAD, x, dx, N * g.OH, N * g.H * g.W * g.C, g, dy);
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Storage, TensorView } from '../backend.js';
 import type { OutMeta, PrimParams } from '../../core/primitives.js';
 import { sizeOf } from '../../core/shape.js';
 import * as K from './kernels.js';
+import { alloc, free } from './runtime.js';
 import { isRowMajor, viewPtr } from './memory-views.js';
 
 type Alloc = (dtype: 'float32' | 'int32', size: number) => Storage & { ptr: number };
@@ -39,9 +40,22 @@ export function avgPool2dGradFast([dy]: TensorView[], p: PrimParams['avgPool2dGr
   return s;
 }
 
-export function maxPool2dGradFast([dy, argmax]: TensorView[], p: PrimParams['maxPool2dGrad'], out: OutMeta, allocStorage: Alloc): Storage | null {
-  if (!rowMajorF32(dy) || argmax.dtype !== 'int32' || !isRowMajor(argmax) || sizeOf(out.shape) === 0) return null;
+/** dx from x and dy: one pass when windows are disjoint, else the argmax then a gather per input pixel. */
+export function maxPool2dGradFast([x, dy]: TensorView[], p: Pool, out: OutMeta, allocStorage: Alloc): Storage | null {
+  if (!rowMajorF32(x) || !rowMajorF32(dy) || sizeOf(out.shape) === 0) return null;
+  const g = geometry(x.shape, dy.shape, p);
+  const N = x.shape[0];
   const s = allocStorage('float32', sizeOf(out.shape));
-  K.maxPool2dGrad(viewPtr(dy), viewPtr(argmax), s.ptr, out.shape[0], geometry(out.shape, dy.shape, p));
+  if (K.poolWindowsDisjoint(g)) {
+    K.maxPool2dGradFromInput(viewPtr(x), viewPtr(dy), s.ptr, N, g);
+    return s;
+  }
+  const argmax = alloc(sizeOf(dy.shape) * 4);
+  try {
+    K.pool2d('argmax', viewPtr(x), argmax, N, g);
+    K.maxPool2dGrad(viewPtr(dy), argmax, s.ptr, N, g);
+  } finally {
+    free(argmax);
+  }
   return s;
 }

@@ -49,9 +49,9 @@ export const T_AXPY = 23; // y = alpha * x + beta * y
 export const T_TRANSPOSE = 24; // batched 2-D transpose
 export const T_CAST_I32_F32 = 25;
 export const T_STRIDED_COPY = 26; // gather a strided view (rank <= 8, 4-byte elements) into a contiguous buffer
-// Pooling (assembly/pool.ts). Parameters: 0 kind/unused, 1 src, 2 dst, 3 rows, 4.. the window geometry
-// block [H, W, C, OH, OW, KH, KW, SH, SW, PT, PL]; chunks are rows (output rows n*OH+oy; input rows
-// n*H+iy for the gradient).
+// Pooling (assembly/pool.ts). Parameters: 0 kind/unused, 1 src, 2 dst, 3 rows, 4..14 the window geometry
+// block [H, W, C, OH, OW, KH, KW, SH, SW, PT, PL], 15 dy (kind POOL_MAX_GRAD); chunks are rows (output
+// rows n*OH+oy; input rows n*H+iy for the gradients).
 export const T_POOL2D = 40; // max / argmax / average (kind: POOL_* in pool.ts)
 export const T_AVG_POOL2D_GRAD = 41;
 export const T_MAX_POOL2D_GRAD = 44; // parameter 0: the int32 argmax (src: dy, dst: dx)

@@ -294,11 +294,11 @@ function runChunk(j: usize, op: i32, c: i32, cs: i32, tid: i32): void {
     case T_POOL2D:
     case T_AVG_POOL2D_GRAD:
     case T_MAX_POOL2D_GRAD: {
-      // params: 0 kind (max grad: argmax), 1 src, 2 dst, 3 rows, 4.. geometry block (abi.ts)
+      // params: 0 kind (max grad: argmax), 1 src, 2 dst, 3 rows, 4..14 geometry block, 15 dy (abi.ts)
       const rows = I(j, 3);
       const hi = lo + cs < rows ? lo + cs : rows;
       const geometry = j + <usize>(J_P + 4) * 4;
-      if (op == T_POOL2D) pool2d_rows(I(j, 0), U(j, 1), U(j, 2), geometry, lo, hi);
+      if (op == T_POOL2D) pool2d_rows(I(j, 0), U(j, 1), U(j, 2), U(j, 15), geometry, lo, hi);
       else if (op == T_AVG_POOL2D_GRAD) avg_pool2d_grad_rows(U(j, 1), U(j, 2), geometry, lo, hi);
       else max_pool2d_grad_rows(U(j, 1), U(j, 0), U(j, 2), geometry, lo, hi);
       break;

@@ -49,25 +49,48 @@ const G_H = 0, G_W = 1, G_C = 2, G_OH = 3, G_OW = 4, G_KH = 5, G_KW = 6, G_SH = 
 export const POOL_MAX = 0;
 export const POOL_ARGMAX = 1;
 export const POOL_AVG = 2;
+/** The max-pool gradient straight from x and dy (windows must not overlap): y is dx, the argmax stays in registers. */
+export const POOL_MAX_GRAD = 3;
 
 /**
  * Output rows [r0, r1) of a pooling of x into y: the max (first maximum in window order, NaN wins),
  * its int32 index into the whole input (row-major), or the mean over the in-bounds positions.
  */
-export function pool2d_rows(kind: i32, x: usize, y: usize, g: usize, r0: i32, r1: i32): void {
+export function pool2d_rows(kind: i32, x: usize, y: usize, dy: usize, g: usize, r0: i32, r1: i32): void {
   // one specialised copy of the loops per kind (the kind is a constant inside each)
-  if (kind == POOL_MAX) poolRows(POOL_MAX, x, y, g, r0, r1);
-  else if (kind == POOL_ARGMAX) poolRows(POOL_ARGMAX, x, y, g, r0, r1);
-  else poolRows(POOL_AVG, x, y, g, r0, r1);
+  if (kind == POOL_MAX) poolRows(POOL_MAX, x, y, 0, g, r0, r1);
+  else if (kind == POOL_ARGMAX) poolRows(POOL_ARGMAX, x, y, 0, g, r0, r1);
+  else if (kind == POOL_AVG) poolRows(POOL_AVG, x, y, 0, g, r0, r1);
+  else poolRows(POOL_MAX_GRAD, x, y, dy, g, r0, r1);
+}
+
+/**
+ * POOL_MAX_GRAD, output row r: zeroes the input pixels of the row's band (input rows from its window's top
+ * to the next window's, the first and last bands stretched to the image edges) that the window positions
+ * written by poolRows do not cover: rows between windows, and whole window rows when columns have gaps.
+ */
+// @ts-ignore: decorator
+@inline function zeroUncovered(dx: usize, r: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32): void {
+  const n = r / OH;
+  const oy = r - n * OH;
+  const iy0 = oy * SH - PT;
+  const bandLo = oy == 0 ? 0 : iy0;
+  const bandHi = oy == OH - 1 ? H : min(iy0 + SH, H);
+  const colGaps = SW > KW || (OW - 1) * SW - PL + KW < W;
+  const rowBytes = <usize>(W * C) << 2;
+  for (let iy = bandLo; iy < bandHi; iy++) {
+    if (colGaps || iy >= iy0 + KH) memory.fill(f32At(dx, (n * H + iy) * W * C), 0, rowBytes);
+  }
 }
 
 // @ts-ignore: decorator
-@inline function poolRows(kind: i32, x: usize, y: usize, g: usize, r0: i32, r1: i32): void {
+@inline function poolRows(kind: i32, x: usize, y: usize, dy: usize, g: usize, r0: i32, r1: i32): void {
   const H = geo(g, G_H), W = geo(g, G_W), C = geo(g, G_C), OH = geo(g, G_OH), OW = geo(g, G_OW);
   const KH = geo(g, G_KH), KW = geo(g, G_KW), SH = geo(g, G_SH), SW = geo(g, G_SW), PT = geo(g, G_PT), PL = geo(g, G_PL);
   const C4 = C & ~3;
   const lanes = i32x4(0, 1, 2, 3);
   for (let r = r0; r < r1; r++) {
+    if (kind == POOL_MAX_GRAD) zeroUncovered(y, r, H, W, C, OH, OW, KH, KW, SH, SW, PT, PL);
     const n = r / OH;
     const iy0 = (r - n * OH) * SH - PT;
     const ky0 = clipLo(iy0), ky1 = clipHi(iy0, KH, H);
@@ -81,7 +104,7 @@ export function pool2d_rows(kind: i32, x: usize, y: usize, g: usize, r0: i32, r1
       const o = (r * OW + ox) * C;
       let c = 0;
       if (KH == 2 && KW == 2 && ky1 - ky0 == 2 && kx1 - kx0 == 2) {
-        pool2x2Blocks(kind, x, y, first, o, C4, W * C, C);
+        pool2x2Blocks(kind, x, y, dy, first, o, C4, W * C, C);
         c = C4;
       }
       for (; c < C4; c += 4) {
@@ -98,13 +121,23 @@ export function pool2d_rows(kind: i32, x: usize, y: usize, g: usize, r0: i32, r1
               // the first position compares with itself: never replaces (NaN: same value)
               const take = beatsMax(v, best);
               best = laneSelect(v, best, take);
-              if (kind == POOL_ARGMAX) bestAt = laneSelect(i32x4.add(i32x4.splat(e), lanes), bestAt, take);
+              if (kind != POOL_MAX) bestAt = laneSelect(i32x4.add(i32x4.splat(e), lanes), bestAt, take);
             }
           }
         }
         if (kind == POOL_MAX) v128.store(f32At(y, o + c), best);
         else if (kind == POOL_ARGMAX) v128.store(f32At(y, o + c), bestAt);
-        else v128.store(f32At(y, o + c), f32x4.div(sum, f32x4.splat(count)));
+        else if (kind == POOL_AVG) v128.store(f32At(y, o + c), f32x4.div(sum, f32x4.splat(count)));
+        else {
+          // dx at each window position: dy where the position is the argmax, else 0
+          const d = v128.load(f32At(dy, o + c));
+          for (let ky = ky0; ky < ky1; ky++) {
+            let e = (rowBase + ky * W + ix0 + kx0) * C + c;
+            for (let kx = kx0; kx < kx1; kx++, e += C) {
+              v128.store(f32At(y, e), v128.and(d, i32x4.eq(bestAt, i32x4.add(i32x4.splat(e), lanes))));
+            }
+          }
+        }
       }
       for (; c < C; c++) {
         let best = load<f32>(f32At(x, first + c));
@@ -120,7 +153,14 @@ export function pool2d_rows(kind: i32, x: usize, y: usize, g: usize, r0: i32, r1
         }
         if (kind == POOL_MAX) store<f32>(f32At(y, o + c), best);
         else if (kind == POOL_ARGMAX) store<i32>(f32At(y, o + c), bestAt);
-        else store<f32>(f32At(y, o + c), sum / count);
+        else if (kind == POOL_AVG) store<f32>(f32At(y, o + c), sum / count);
+        else {
+          const d = load<f32>(f32At(dy, o + c));
+          for (let ky = ky0; ky < ky1; ky++) {
+            let e = (rowBase + ky * W + ix0 + kx0) * C + c;
+            for (let kx = kx0; kx < kx1; kx++, e += C) store<f32>(f32At(y, e), e == bestAt ? d : 0);
+          }
+        }
       }
     }
   }
@@ -128,20 +168,36 @@ export function pool2d_rows(kind: i32, x: usize, y: usize, g: usize, r0: i32, r1
 
 /**
  * Channels [0, C4) of one whole 2x2 window (the common case: unrolled, no window loops): the window's
- * elements are at element offsets 0, C, rowStride, rowStride + C from `first`; output at element `o`.
+ * elements are at element offsets 0, C, rowStride, rowStride + C from `first`; output at element `o`
+ * (POOL_MAX_GRAD: dy at element `o`, dx at the window's elements).
  */
 // @ts-ignore: decorator
-@inline function pool2x2Blocks(kind: i32, x: usize, y: usize, first: i32, o: i32, C4: i32, rowStride: i32, C: i32): void {
+@inline function pool2x2Blocks(kind: i32, x: usize, y: usize, dy: usize, first: i32, o: i32, C4: i32, rowStride: i32, C: i32): void {
   const b = <usize>C << 2, d = <usize>rowStride << 2, e = d + b;
   let at = i32x4.add(i32x4.splat(first), i32x4(0, 1, 2, 3));
   const atB = i32x4.splat(C), atD = i32x4.splat(rowStride), atE = i32x4.splat(rowStride + C);
   const step = i32x4.splat(4);
   let p = f32At(x, first);
-  let q = f32At(y, o);
+  let q = f32At(kind == POOL_MAX_GRAD ? dy : y, o);
   const end = q + (<usize>C4 << 2);
   for (; q < end; p += 16, q += 16) {
     const v0 = v128.load(p), v1 = v128.load(p + b), v2 = v128.load(p + d), v3 = v128.load(p + e);
-    if (kind == POOL_AVG) {
+    if (kind == POOL_MAX_GRAD) {
+      // which of the 4 positions wins (0..3), then dy at the winner and 0 at the others
+      let t = beatsMax(v1, v0);
+      let m = laneSelect(v1, v0, t);
+      let win = v128.and(t, i32x4.splat(1));
+      t = beatsMax(v2, m);
+      m = laneSelect(v2, m, t);
+      win = laneSelect(i32x4.splat(2), win, t);
+      win = laneSelect(i32x4.splat(3), win, beatsMax(v3, m));
+      const grad = v128.load(q);
+      const out = y + (p - x);
+      v128.store(out, v128.and(grad, i32x4.eq(win, i32x4.splat(0))));
+      v128.store(out + b, v128.and(grad, i32x4.eq(win, i32x4.splat(1))));
+      v128.store(out + d, v128.and(grad, i32x4.eq(win, i32x4.splat(2))));
+      v128.store(out + e, v128.and(grad, i32x4.eq(win, i32x4.splat(3))));
+    } else if (kind == POOL_AVG) {
       v128.store(q, f32x4.mul(f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)), f32x4.splat(0.25)));
     } else if (kind == POOL_MAX) {
       // NaN anywhere wins (any NaN: the value is NaN either way)
