@@ -153,6 +153,40 @@ function packPatchCols(x: usize, g: usize, tab: usize, kc: i32, k0: i32, cnt: i3
 }
 
 /**
+ * Packs patch columns [k0, k0 + kb) of the kc rows of the row table as consecutive micro-panels of
+ * patchesᵀ (panel p at dst + p * kc * 4 floats, as packPatchCols). With C % 4 == 0 (and k0 % 4 == 0)
+ * every panel is four channels of one tap: the tap's address is found once per row for all of its panels.
+ */
+function packPatchColsBlock(x: usize, g: usize, tab: usize, kc: i32, k0: i32, kb: i32, Kd: i32, dst: usize, zeros: usize): void {
+  const H = geo(g, G_H), W = geo(g, G_W), C = geo(g, G_C), KW = geo(g, G_KW), DH = geo(g, G_DH), DW = geo(g, G_DW);
+  if ((C & 3) != 0 || (k0 & 3) != 0) {
+    for (let ir = 0; ir < kb; ir += MR) {
+      packPatchCols(x, g, tab, kc, k0 + ir, imin(MR, Kd - k0 - ir), dst + (<usize>(ir * kc) << 2), zeros);
+    }
+    return;
+  }
+  const kEnd = imin(k0 + kb, Kd);
+  const panelBytes = <usize>kc << 4;
+  for (let t = k0 / C; t * C < kEnd; t++) {
+    const kh = t / KW, kw = t - kh * KW;
+    const dy = kh * DH, dx = kw * DW;
+    const cLo = k0 > t * C ? k0 - t * C : 0;
+    const cHi = imin(C, kEnd - t * C);
+    const first = dst + <usize>((t * C + cLo - k0) >> 2) * panelBytes;
+    for (let k = 0; k < kc; k++) {
+      const src = tapSource(x, tab, k, dy, dx, H, W, C, zeros);
+      let d = first + (<usize>k << 4);
+      for (let c = cLo; c < cHi; c += 4) {
+        v128.store(d, v128.load(src + (<usize>c << 2)));
+        d += panelBytes;
+      }
+    }
+  }
+  // panels past Kd (Kd padded to MR) are zeros
+  for (let kd = (kEnd + 3) & ~3; kd < k0 + kb; kd += 4) memory.fill(dst + <usize>((kd - k0) >> 2) * panelBytes, 0, panelBytes);
+}
+
+/**
  * Packs a [taps * R, cols] GEMM operand B into NR-column micro-panels covering all rows:
  * panel j at dst + j * rows * NR floats, row k at + k * NR (columns past `cols` are zeros).
  * Not flipped: B(t, r, j) = w[(t * R + r) * cols + j] (the HWIO kernel itself).
@@ -274,9 +308,7 @@ export function conv2d_filter_grad_rows(
     fillRowTable(g, rb, kc, tab);
     for (let ib = 0; ib < KdP; ib += kdBlock) {
       const kb = imin(kdBlock, KdP - ib);
-      for (let ir = 0; ir < kb; ir += MR) {
-        packPatchCols(x, g, tab, kc, ib + ir, imin(MR, Kd - ib - ir), pa + (<usize>(ir * kc) << 2), zeros);
-      }
+      packPatchColsBlock(x, g, tab, kc, ib, kb, Kd, pa, zeros);
       for (let jr = 0; jr < COp; jr += NR) {
         const bp = pb + (<usize>(jr * kc) << 2);
         for (let ir = 0; ir < kb; ir += MR) {
