@@ -313,11 +313,11 @@ const kernels: KernelTable = {
     return s;
   }),
   scatterAdd: fast('scatterAdd', ([g, i], p, out) => {
-    // adds slices of g into zeros along axis 0 (the max-pool and embedding gradients)
+    // adds slices of g into zeros along axis 0 (the gather / embedding gradient)
     if (p.axis !== 0 || g.dtype !== 'float32' || !isRowMajor(g) || !isRowMajor(i)) return null;
     const n = sizeOf(i.shape);
     const s = allocStorage('float32', Math.max(sizeOf(out.shape), 1));
-    // chunks of whole leading-axis slices of the indices (one image of max-pool argmaxes) hit disjoint ranges
+    // chunks are whole leading-axis slices of the indices: when those index disjoint blocks, chunks run in parallel
     const align = i.shape.length > 1 ? sizeOf(i.shape.slice(1)) : 1;
     if (!K.scatterAdd(viewPtr(g), viewPtr(i), s.ptr, n, sizeOf(out.shape.slice(1)), p.size, align)) {
       wasmBackend.free(s);
