@@ -21,6 +21,8 @@ const CASES: Case[] = [
   { x: [1, 5, 7, 9], pool: [2, 3], strides: [1, 2], pads: [0, 1, 2, 0] }, // asymmetric pads
   { x: [1, 9, 9, 8], pool: [2, 2], strides: [3, 3], pads: [0, 0, 0, 0] }, // strides > pool: skipped pixels
   { x: [3, 28, 28, 3], pool: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0] },
+  { x: [2, 7, 7, 4], pool: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0] }, // last row and column in no window
+  { x: [1, 7, 6, 5], pool: [2, 2], strides: [2, 2], pads: [1, 0, 0, 1] }, // disjoint, padded: clipped windows
 ];
 
 const outShape = (c: Case): Shape4 => {
