@@ -4,7 +4,7 @@ import { Buffers, assertClose, randF32, rng } from './helpers.js';
 import { getNumThreads, setNumThreads } from '../../src/backends/wasm/runtime.js';
 import {
   BinaryOps, UnaryOps, axpby, biasRelu, binary, binaryCol, binaryRow, binaryScalar, castI32ToF32, copyBytes, fill,
-  compare, select, stridedCopy, transpose, tuning, unary, type BinaryOp, type CompareOp, type UnaryOp,
+  compare, gatherRows, select, stridedCopy, transpose, tuning, unary, type BinaryOp, type CompareOp, type UnaryOp,
 } from '../../src/backends/wasm/kernels.js';
 
 const R = rng(99);
@@ -326,5 +326,32 @@ test('select: full and scalar branches under a byte mask, SIMD body and tails', 
       }
     }
     buf.freeAll();
+  }
+});
+
+test('gatherRows: negative indices, odd row sizes, 1 and 2 threads, out-of-range indices refused', () => {
+  const b = new Buffers();
+  const T0 = getNumThreads();
+  try {
+    // 5000 rows of 301 floats: big enough to be split across threads
+    for (const [rows, inner, n] of [[7, 3, 5], [5000, 301, 4000], [10, 1, 0]] as const) {
+      const src = randF32(rows * inner, R);
+      const idx = Int32Array.from({ length: n }, () => Math.floor(R() * 2 * rows) - rows);
+      const want = new Float32Array(n * inner);
+      idx.forEach((k, j) => want.set(src.subarray((k < 0 ? k + rows : k) * inner, ((k < 0 ? k + rows : k) + 1) * inner), j * inner));
+      const ps = b.f32(src), pi = b.i32(idx.length ? idx : [0]);
+      for (const threads of [1, 2]) {
+        setNumThreads(threads);
+        const out = b.nan(Math.max(n * inner, 1));
+        assert.equal(gatherRows(ps, pi, out, n, inner * 4, rows), null);
+        assert.deepEqual(b.read(out, n * inner), want);
+      }
+    }
+    const out = b.nan(6);
+    assert.equal(gatherRows(b.f32([1, 2, 3, 4]), b.i32([1, -3, 0]), out, 3, 8, 2), -3);
+    assert.ok(b.read(out, 6).every(Number.isNaN), 'nothing written when an index is out of range');
+  } finally {
+    setNumThreads(T0);
+    b.freeAll();
   }
 });

@@ -293,22 +293,15 @@ const kernels: KernelTable = {
   unslice: viaReference('unslice'),
   concat: viaReference('concat'),
   gather: fast('gather', ([x, i], p, out) => {
-    // row gather along axis 0 of a row-major tensor: one memmove per index
+    // row gather along axis 0 of a row-major tensor (batches of a shuffled dataset, embeddings)
     if (p.axis !== 0 || !isRowMajor(x) || !isRowMajor(i)) return null;
     const dim = x.shape[0];
-    const inner = sizeOf(x.shape.slice(1));
-    const idx = heapI32().subarray(viewPtr(i) >>> 2, (viewPtr(i) >>> 2) + sizeOf(i.shape)).slice();
+    const rowBytes = sizeOf(x.shape.slice(1)) * itemBytes(x.dtype);
     const s = allocStorage(out.dtype, Math.max(sizeOf(out.shape), 1));
-    const heap = heapFor(x.dtype);
-    const src = indexOf(x.dtype, viewPtr(x));
-    const dst = indexOf(x.dtype, s.ptr);
-    for (let j = 0; j < idx.length; j++) {
-      const k = idx[j] < 0 ? idx[j] + dim : idx[j];
-      if (!(k >= 0 && k < dim)) {
-        wasmBackend.free(s);
-        throw new ValueError(`gather: index ${idx[j]} is out of range for an axis of size ${dim}`);
-      }
-      heap.copyWithin(dst + j * inner, src + k * inner, src + (k + 1) * inner);
+    const bad = K.gatherRows(viewPtr(x), viewPtr(i), s.ptr, sizeOf(i.shape), rowBytes, dim);
+    if (bad !== null) {
+      wasmBackend.free(s);
+      throw new ValueError(`gather: index ${bad} is out of range for an axis of size ${dim}`);
     }
     return s;
   }),
@@ -379,8 +372,10 @@ const kernels: KernelTable = {
     const temps: WasmStorage[] = [];
     const s = allocStorage('float32', Math.max(sizeOf(out.shape), 1));
     if (B * C > 0) {
-      K.softmaxCrossEntropy(packed(x, temps), packed(l, temps), s.ptr, B, C, 1);
-      K.binaryCol('mul', s.ptr, packed(g, temps), s.ptr, B, C);
+      // a mean loss's gradient is one value broadcast over the batch: scale in the same pass
+      const dy = f32Operand(g, temps);
+      K.softmaxCrossEntropy(packed(x, temps), packed(l, temps), s.ptr, B, C, 'scalar' in dy ? dy.scalar : 1);
+      if ('ptr' in dy) K.binaryCol('mul', s.ptr, dy.ptr, s.ptr, B, C);
     }
     release(temps);
     return s;

@@ -498,6 +498,27 @@ export function maxPool2dGradFromInput(x: number, dy: number, dx: number, N: num
 }
 
 /**
+ * Row gather along axis 0: dst row j = src row idx[j], rows of rowBytes bytes (any element type),
+ * int32 indices in [-size, size) (negative counts from the end). Returns the first out-of-range index
+ * (nothing written), else null. Memory-bound: split over threads only for large copies.
+ */
+export function gatherRows(src: number, idx: number, dst: number, n: number, rowBytes: number, size: number): number | null {
+  checkDim('n', n); checkDim('rowBytes', rowBytes); checkDim('size', size);
+  const I = context().i32;
+  const i0 = idx >>> 2;
+  for (let j = 0; j < n; j++) {
+    const k = I[i0 + j]!;
+    if (!(k >= -size && k < size)) return k;
+  }
+  if (n === 0 || rowBytes === 0) return null;
+  const [cs, nc] = chunking(n, n * rowBytes, tuning.eltParMin * 16);
+  const o = job(ABI.T_GATHER_ROWS, cs);
+  U32[o] = src; U32[o + 1] = idx; U32[o + 2] = dst; I32[o + 3] = n; I32[o + 4] = rowBytes; I32[o + 5] = size;
+  runJob(nc);
+  return null;
+}
+
+/**
  * out = zeros(size * inner); out[idx[j]] += g[j] (rows of `inner` elements; negative indices count
  * from the end). Returns false, with out all zeros, when an index is out of range. Index chunks are
  * multiples of `align` indices and run in parallel only when their index ranges are disjoint (then no

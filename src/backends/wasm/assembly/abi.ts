@@ -58,6 +58,8 @@ export const T_MAX_POOL2D_GRAD = 44; // parameter 0: the int32 argmax (src: dy, 
 // Scatter-add along axis 0. Parameters: 0 g, 1 idx (int32), 2 out, 3 n indices, 4 inner, 5 axis size.
 export const T_INDEX_RANGE = 42; // per-chunk [min, max] of the wrapped indices -> results (2 x i32 per chunk)
 export const T_SCATTER_ADD = 43; // out[idx[j]] += g[j] (rows of `inner`); chunks must not share indices
+// Gather along axis 0: 0 src, 1 idx (int32, already range-checked), 2 dst, 3 n indices, 4 row bytes, 5 axis size.
+export const T_GATHER_ROWS = 45; // dst[j] = src[idx[j]] (rows of `row bytes`); chunks are index ranges
 // Convolution as implicit GEMM (assembly/conv.ts). G = the 13-slot geometry block [H, W, C, OH, OW, KH, KW,
 // SH, SW, DH, DW, PT, PL] of the forward convolution; chunks are ranges of patch rows (output pixels) unless said.
 export const T_CONV_PACK_WEIGHTS = 50; // 0 w, 1 dst, 2 taps, 3 rows per tap, 4 columns, 5 flipped; one chunk

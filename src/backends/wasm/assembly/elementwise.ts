@@ -321,3 +321,16 @@ export function strided_copy(src: usize, dst: usize, rank: i32, shape: usize, st
     }
   }
 }
+
+/**
+ * Row gather along axis 0: dst row j = src row idx[j] for j in [j0, j1); rows are rowBytes long,
+ * indices int32 in [-size, size) (negative counts from the end; the caller checked the range).
+ */
+export function gather_rows(src: usize, idx: usize, dst: usize, rowBytes: i32, size: i32, j0: i32, j1: i32): void {
+  const rb = <usize>rowBytes;
+  for (let j = j0; j < j1; j++) {
+    let k = load<i32>(idx + (<usize>j << 2));
+    if (k < 0) k += size;
+    memory.copy(dst + <usize>j * rb, src + <usize>k * rb, rb);
+  }
+}

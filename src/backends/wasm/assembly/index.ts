@@ -9,11 +9,11 @@ import {
   T_NOOP, T_GEMM, T_GEMM_NARROW, T_UNARY, T_BINARY, T_REDUCE_ROWS, T_REDUCE_COLS,
   T_ARGMAX_ROWS, T_SOFTMAX_ROWS, T_LOG_SOFTMAX_ROWS, T_SOFTMAX_XENT, T_SOFTMAX_BWD_ROWS,
   T_LOG_SOFTMAX_BWD_ROWS, T_SGD, T_RMSPROP, T_ADAM, T_ADAGRAD, T_FILL, T_COPY, T_AXPY, T_TRANSPOSE,
-  T_CAST_I32_F32, T_STRIDED_COPY, T_COMPARE_F32, T_SELECT_F32, T_POOL2D, T_AVG_POOL2D_GRAD, T_MAX_POOL2D_GRAD, T_INDEX_RANGE, T_SCATTER_ADD,
+  T_CAST_I32_F32, T_STRIDED_COPY, T_COMPARE_F32, T_SELECT_F32, T_POOL2D, T_AVG_POOL2D_GRAD, T_MAX_POOL2D_GRAD, T_INDEX_RANGE, T_SCATTER_ADD, T_GATHER_ROWS,
   T_CONV_PACK_WEIGHTS, T_CONV2D, T_CONV2D_FILTER_GRAD, T_CONV_SUM_PARTIALS, T_CONV2D_INPUT_GRAD, J_OP, J_NCHUNKS, J_COUNTER, J_CHUNK, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, J_P,
 } from "./abi";
 import { sgemm_blocked, sgemm_narrow } from "./gemm";
-import { fill, axpy, transpose, cast_i32_f32, strided_copy } from "./elementwise";
+import { fill, axpy, transpose, cast_i32_f32, strided_copy, gather_rows } from "./elementwise";
 import { unary, binary } from "./elementwise_loops";
 import { reduce_rows, reduce_cols, argmax_rows } from "./reduce";
 import { softmax_rows, log_softmax_rows, softmax_xent, softmax_bwd_rows, log_softmax_bwd_rows } from "./softmax";
@@ -310,6 +310,12 @@ function runChunk(j: usize, op: i32, c: i32, cs: i32, tid: i32): void {
       const hi = lo + cs < n ? lo + cs : n;
       if (op == T_INDEX_RANGE) index_range(U(j, 1), I(j, 5), lo, hi, <usize>load<u32>(j + J_RESULTS * 4) + <usize>c * 8);
       else scatter_add_rows(U(j, 0), U(j, 1), U(j, 2), I(j, 4), I(j, 5), lo, hi);
+      break;
+    }
+    case T_GATHER_ROWS: {
+      // params: 0 src, 1 idx, 2 dst, 3 n, 4 row bytes, 5 axis size
+      const n = I(j, 3);
+      gather_rows(U(j, 0), U(j, 1), U(j, 2), I(j, 4), I(j, 5), lo, lo + cs < n ? lo + cs : n);
       break;
     }
     case T_CONV_PACK_WEIGHTS: { pack_weights(U(j, 0), U(j, 1), I(j, 2), I(j, 3), I(j, 4), I(j, 5) != 0); break; }
