@@ -27,9 +27,12 @@ export const tuning = {
   gemmParMinFlops: 3e5,
   /**
    * Elementwise work is split only from 2x this many elements, in chunks of at least this many
-   * (cheap, memory-bound ops: add, relu, reductions...). Measured crossover on 2 cores: 64K-128K.
+   * (cheap, memory-bound ops: add, relu, reductions...). Measured crossover on 2 cores: 64K-128K with
+   * the workers spinning; in training they are mostly asleep between ops (waking one costs 0.1-1 ms
+   * on a VM), so the upper end: the MLP's 128x512 bias add, relu and their gradients (64K elements)
+   * stay on the calling thread (-6% step time at 2 threads).
    */
-  eltParMin: 1 << 15,
+  eltParMin: 1 << 16,
   /** Same, for ops with a transcendental (exp, log, tanh, sigmoid, softmax rows...): crossover ~8K. */
   eltParMinHeavy: 1 << 12,
   /** Optimizer updates (read 2-4 streams, write 2-3): crossover ~16K. */
