@@ -321,9 +321,11 @@ const kernels: KernelTable = {
     return s;
   }),
   cast: fast('cast', ([x], p, out) => {
-    if (x.dtype !== 'int32' || p.dtype !== 'float32' || !isRowMajor(x)) return null;
+    if ((x.dtype !== 'int32' && x.dtype !== 'bool') || p.dtype !== 'float32' || !isRowMajor(x)) return null;
     const s = allocStorage('float32', Math.max(sizeOf(out.shape), 1));
-    K.castI32ToF32(viewPtr(x), s.ptr, sizeOf(out.shape));
+    // bool -> float32 (accuracy metrics, masks) is a select between 1 and 0
+    if (x.dtype === 'bool') K.select(viewPtr(x), { scalar: 1 }, { scalar: 0 }, s.ptr, sizeOf(out.shape));
+    else K.castI32ToF32(viewPtr(x), s.ptr, sizeOf(out.shape));
     return s;
   }),
   copy: (inputs, _p, out) => {
