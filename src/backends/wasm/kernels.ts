@@ -23,8 +23,12 @@ export const tuning = {
   nc: 2048,
   /** N (or M) at or below which the unpacked narrow kernels are used. */
   narrowMax: 16,
-  /** GEMMs below this many flops run on one thread (2 threads already win at 64^3 = 0.5 MFLOP). */
-  gemmParMinFlops: 3e5,
+  /**
+   * GEMMs below this many flops run on one thread. Hot, 2 threads already win at 64^3 = 0.5 MFLOP, but in
+   * training the worker is usually asleep and wakes too late to help with ~0.03 ms of work: the MLP's
+   * 1.3 MFLOP narrow GEMMs (N or K = 10) run faster on the calling thread.
+   */
+  gemmParMinFlops: 2e6,
   /**
    * Elementwise work is split only from 2x this many elements, in chunks of at least this many
    * (cheap, memory-bound ops: add, relu, reductions...). Measured crossover on 2 cores: 64K-128K with
