@@ -24,10 +24,11 @@ export async function trainCommand(argv: string[], out: (s: string) => void = co
   if (args.flags.has('threads')) setNumThreads(numberFlag(args, 'threads', 1));
   seed(numberFlag(args, 'seed', 42));
   const epochs = numberFlag(args, 'epochs', spec.epochs);
-  const batchSize = numberFlag(args, 'batch-size', 128);
+  const batchSize = numberFlag(args, 'batch-size', spec.batchSize ?? 128);
   const limit = args.flags.has('limit') ? numberFlag(args, 'limit', 0) : undefined;
   const optimizerName = stringFlag(args, 'optimizer', spec.optimizer)!;
   const lr = args.flags.has('lr') ? numberFlag(args, 'lr', 0, false) : undefined;
+  const split = args.flags.has('validation-split') ? numberFlag(args, 'validation-split', 0, false) : undefined;
 
   const t0 = performance.now();
   const data = loadMnist({ layout: spec.layout, limit });
@@ -36,12 +37,13 @@ export async function trainCommand(argv: string[], out: (s: string) => void = co
   out(`Backend: ${active}${active === 'wasm' ? ` (${getNumThreads()} threads)` : ''}`);
 
   const model: Model = spec.build();
-  const optimizer = getOptimizer(lr === undefined ? optimizerName : { className: optimizerName, config: { learningRate: lr } });
+  const trainCount = Math.round(data.train.x.shape[0] * (1 - (split ?? 0)));
+  const learningRate = spec.learningRate ? spec.learningRate(epochs * Math.ceil(trainCount / batchSize), lr) : lr;
+  const optimizer = getOptimizer(learningRate === undefined ? optimizerName : { className: optimizerName, config: { learningRate } });
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   model.summary({ print: out });
 
   const verbose = numberFlag(args, 'verbose', 1) as 0 | 1 | 2;
-  const split = args.flags.has('validation-split') ? numberFlag(args, 'validation-split', 0, false) : undefined;
   const tFit = performance.now();
   await model.fit(data.train.x, data.train.y, { epochs, batchSize, verbose, validationSplit: split });
   const fitSeconds = (performance.now() - tFit) / 1000;
