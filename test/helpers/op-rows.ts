@@ -899,6 +899,8 @@ const CONV_CASES: ConvCase[] = [
   // channel counts with SIMD bodies and tails, output channels past the GEMM micro-kernel's 8 columns
   { label: 'same, SIMD channels', padding: 'same', shapes: [[[2, 6, 5, 5], [3, 3, 5, 9]]] },
   { label: 'valid, strides 2, SIMD channels', padding: 'valid', strides: [2, 2], shapes: [[[2, 7, 6, 4], [3, 2, 4, 10]]] },
+  // 3x3 stride 1 with >= 8 channels both ways: the wasm backend's Winograd path (forward and input gradient), odd sizes
+  { label: 'Winograd shapes', padding: 'same', shapes: [[[2, 7, 6, 9], [3, 3, 9, 10]], [[1, 5, 7, 8], [3, 3, 8, 8]]] },
   { label: 'groups 2', padding: [1, 0], groups: 2, shapes: [[[1, 4, 4, 4], [3, 3, 2, 4]], [[2, 3, 3, 2], [1, 1, 1, 2]]] },
 ];
 for (const c of CONV_CASES) {

@@ -1,7 +1,8 @@
 /**
  * Convolution on the wasm backend. conv2d and its two gradients run as implicit GEMM (kernels.ts conv2d,
  * conv2dBackpropFilter, conv2dBackpropInput: the patch matrix is packed block by block into per-thread
- * scratch, never materialised); a pointwise convolution (1x1, stride 1, no padding) is a plain GEMM.
+ * scratch, never materialised); a pointwise convolution (1x1, stride 1, no padding) is a plain GEMM; 3x3
+ * stride-1 convolutions with enough channels (forward and input gradient) use Winograd F(2x2, 3x3).
  * Grouped convolutions and non-row-major or non-float32 inputs return null (the caller falls back to the
  * reference). Pooling is in pool.ts.
  */
@@ -54,6 +55,14 @@ function geometry(inShape: readonly number[], filterShape: readonly number[], ou
 /** 1x1 kernel, stride 1, no padding: the image is the patch matrix itself. */
 const isPointwise = (g: K.ConvGeometry): boolean => g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.OH === g.H && g.OW === g.W && g.PT === 0 && g.PL === 0;
 
+/**
+ * 3x3 stride-1 convolutions whose input and output channels (of the convolution actually computed: dY -> dX for
+ * the input gradient) are both >= tuning.winogradMinChannels run as Winograd F(2x2, 3x3); thinner ones waste
+ * most of the GEMM on channel padding and stay on the direct kernels.
+ */
+const useWinograd = (g: K.ConvGeometry, inChannels: number, outChannels: number): boolean =>
+  K.winogradApplies(g) && Math.min(inChannels, outChannels) >= K.tuning.winogradMinChannels;
+
 export function conv2dFast([x, w]: TensorView[], p: Conv, out: OutMeta, allocStorage: Alloc): Storage | null {
   if (p.groups !== 1 || !f32(x, w) || sizeOf(out.shape) === 0) return null;
   const s = allocStorage('float32', sizeOf(out.shape));
@@ -61,6 +70,7 @@ export function conv2dFast([x, w]: TensorView[], p: Conv, out: OutMeta, allocSto
   const [N] = x.shape;
   const CO = w.shape[3];
   if (isPointwise(g)) K.sgemm(false, false, N * g.H * g.W, CO, g.C, 1, ptrOf(x), g.C, ptrOf(w), CO, 0, s.ptr, CO);
+  else if (useWinograd(g, g.C, CO)) K.conv2dWinograd(ptrOf(x), ptrOf(w), s.ptr, N, CO, g);
   else K.conv2d(ptrOf(x), ptrOf(w), s.ptr, N, CO, g);
   return s;
 }
@@ -85,6 +95,7 @@ export function conv2dBackpropInputFast([dy, w]: TensorView[], p: PrimParams['co
   const CO = w.shape[3];
   // dX[M, C] = dY[M, CO] @ wᵀ[CO, C]
   if (isPointwise(g)) K.sgemm(false, true, N * g.H * g.W, g.C, CO, 1, ptrOf(dy), CO, ptrOf(w), CO, 0, s.ptr, g.C);
+  else if (useWinograd(g, CO, g.C)) K.conv2dBackpropInputWinograd(ptrOf(dy), ptrOf(w), s.ptr, N, CO, g);
   else K.conv2dBackpropInput(ptrOf(dy), ptrOf(w), s.ptr, N, CO, g);
   return s;
 }

@@ -60,6 +60,8 @@ interface Exports {
   conv_forward_scratch_bytes(mc: number, kc: number, c: number): number;
   conv_filter_grad_scratch_bytes(kdBlock: number, rowBlock: number, co: number, c: number): number;
   conv_input_grad_tile_bytes(rowBlock: number, kd: number): number;
+  winograd_weights_bytes(c: number, co: number): number;
+  winograd_scratch_bytes(tilesPerBlock: number, c: number): number;
 }
 
 interface State {

@@ -67,6 +67,9 @@ export const T_CONV2D = 51; // 0 x, 1 packed w, 2 out, 3 M rows, 4 CO, 5 Kd, 6 m
 export const T_CONV2D_FILTER_GRAD = 52; // 0 x, 1 dy, 2 partials (one per chunk), 3 M, 4 CO, 5 Kd, 6 Kd block, 7 row block, 8.. G
 export const T_CONV_SUM_PARTIALS = 53; // 0 partials, 1 dw, 2 count, 3 CO, 4 partial row stride, 5 partial stride, 6 Kd; chunks: rows of dw
 export const T_CONV2D_INPUT_GRAD = 54; // 0 dy, 1 w, 2 dx, 3 N, 4 CO, 5 Kd, 6 row block, 7-9 GEMM mc kc nc, 10.. G; chunks: images
+// Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (assembly/winograd.ts); G as above.
+export const T_WINOGRAD_WEIGHTS = 55; // 0 w, 1 dst, 2 input channels R, 3 output channels, 4 flipped; one chunk
+export const T_WINOGRAD_CONV = 56; // 0 x, 1 transformed w, 2 out, 3 tiles, 4 CO, 5 tiles per block, 6.. G; chunks: tile ranges
 export const T_COMPARE_F32 = 90; // float32 comparison -> bool bytes; operands full or scalar
 export const T_SELECT_F32 = 91; // where(bool, float32, float32); operands full or scalar
 

@@ -1,0 +1,308 @@
+// Winograd F(2x2, 3x3) convolution (Lavin & Gray 2015) for 3x3 kernels, stride 1, dilation 1, NHWC
+// images: each 2x2 block of output pixels (a tile) comes from a 4x4 input window (tiles 2 pixels apart):
+//
+//   out tile = Aᵀ [ Σ_c (Bᵀ d_c B) ⊙ (G g_c Gᵀ) ] A
+//
+// so the GEMM part is 16 independent products V[ξ][tiles, C] @ U[ξ][C, CO] (one per position ξ of the
+// 4x4 transformed tile): 16 multiplies per tile and channel pair instead of 36, 2.25x fewer flops.
+//
+//   Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]   Aᵀ = [1 1 1 0; 0 1 -1 -1]
+//
+// The kernel transform U (16 x C x CO, packed as the micro-kernel's B panels) is computed once per call.
+// Each chunk (a range of tiles) works in blocks of tb tiles: it transforms the block's input windows
+// straight from the image into the micro-kernel's A panels (one set per ξ, L2-sized scratch), then per
+// 8-column panel of CO runs the 16 GEMMs into a small L1 buffer and writes the output tiles (Aᵀ m A).
+// Input windows are read through a table of 16 pixel addresses per tile; pixels outside the image
+// (padding) point at a zero row. Channels are padded to a multiple of 4 with zeros in V and U.
+import { MR, NR, ukernel } from "./microkernel";
+import { imin } from "./simd";
+
+// Geometry block (i32 slots): the conv geometry of conv.ts; only these are read here.
+const G_H = 0, G_W = 1, G_C = 2, G_OH = 3, G_OW = 4, G_PT = 11, G_PL = 12;
+
+// @ts-ignore: decorator
+@inline function geo(g: usize, k: i32): i32 { return load<i32>(g + <usize>k * 4); }
+// @ts-ignore: decorator
+@inline function roundUp(v: i32, m: i32): i32 { return (v + m - 1) / m * m; }
+// @ts-ignore: decorator
+@inline function align64(bytes: i32): i32 { return (bytes + 63) & ~63; }
+
+/** Transformed positions per tile (4x4) and bytes of a tile's window address table (16 u32). */
+const XI = 16;
+const WINDOW_BYTES = XI * 4;
+/** Per tile output table: element offset of the tile's top-left output pixel, valid rows, valid columns. */
+const OUT_BYTES = 12;
+/** Bytes of the per-panel transpose buffer: [ξ][4 tiles] vectors of 4 channels. */
+const TMP_BYTES = XI * MR * 16;
+
+// ---------------------------------------------------------------------------------------------
+// Kernel transform
+
+/** Bytes of the transformed kernel for R input and `cols` output channels. */
+export function winograd_weights_bytes(R: i32, cols: i32): i32 {
+  return XI * roundUp(R, 4) * roundUp(cols, NR) * 4;
+}
+
+/**
+ * U[ξ] = G g Gᵀ for every (input channel r, output channel j) of the 3x3 kernel w, packed per ξ as the
+ * micro-kernel's B operand: ξ block of Rp x COp floats (Rp = R rounded up to 4, COp = cols to NR),
+ * NR-column panels of Rp rows (padding rows and columns are zeros).
+ * Not flipped: g(kh, kw, r, j) = w[((kh * 3 + kw) * R + r) * cols + j] (HWIO).
+ * Flipped: g(kh, kw, r, j) = w[((8 - kh * 3 - kw) * cols + j) * R + r]: the kernel rotated by 180° with
+ * input and output channels swapped, so that the stride-1 input gradient is this convolution of dY.
+ */
+export function winograd_transform_weights(w: usize, dst: usize, R: i32, cols: i32, flipped: bool): void {
+  const Rp = roundUp(R, 4), COp = roundUp(cols, NR);
+  memory.fill(dst, 0, <usize>winograd_weights_bytes(R, cols));
+  const xiStride = <usize>(Rp * COp) << 2;
+  for (let r = 0; r < R; r++) {
+    for (let j = 0; j < cols; j++) {
+      // tap t of the 3x3 kernel for this (r, j), and the G g Gᵀ rows as we go
+      const d = dst + (<usize>((j / NR) * Rp * NR + r * NR + j % NR) << 2);
+      for (let i = 0; i < 4; i++) {
+        // row i of G g: a linear combination of the kernel's rows (kh)
+        const a0 = gRow(w, i, 0, r, j, R, cols, flipped);
+        const a1 = gRow(w, i, 1, r, j, R, cols, flipped);
+        const a2 = gRow(w, i, 2, r, j, R, cols, flipped);
+        const q = d + <usize>(i * 4) * xiStride;
+        store<f32>(q, a0);
+        store<f32>(q + xiStride, (a0 + a1 + a2) * 0.5);
+        store<f32>(q + 2 * xiStride, (a0 - a1 + a2) * 0.5);
+        store<f32>(q + 3 * xiStride, a2);
+      }
+    }
+  }
+}
+
+/** (G g)[i, kw] for the kernel of (r, j). */
+function gRow(w: usize, i: i32, kw: i32, r: i32, j: i32, R: i32, cols: i32, flipped: bool): f32 {
+  const g0 = tap(w, 0, kw, r, j, R, cols, flipped);
+  const g1 = tap(w, 1, kw, r, j, R, cols, flipped);
+  const g2 = tap(w, 2, kw, r, j, R, cols, flipped);
+  if (i == 0) return g0;
+  if (i == 1) return (g0 + g1 + g2) * 0.5;
+  if (i == 2) return (g0 - g1 + g2) * 0.5;
+  return g2;
+}
+
+// @ts-ignore: decorator
+@inline function tap(w: usize, kh: i32, kw: i32, r: i32, j: i32, R: i32, cols: i32, flipped: bool): f32 {
+  const t = kh * 3 + kw;
+  return load<f32>(w + (<usize>(flipped ? ((8 - t) * cols + j) * R + r : (t * R + r) * cols + j) << 2));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tiles
+
+/** Per-thread scratch bytes of winograd_conv_tiles for blocks of tb tiles and C input channels. */
+export function winograd_scratch_bytes(tb: i32, C: i32): i32 {
+  const tbP = roundUp(tb, MR), Cp = roundUp(C, 4);
+  return align64(XI * tbP * Cp * 4) + align64(XI * tbP * NR * 4) + align64(tbP * WINDOW_BYTES) + align64(tbP * OUT_BYTES)
+    + TMP_BYTES + align64(Cp * 4);
+}
+
+/**
+ * out = conv2d(x, w) for output tiles [t0, t1) (tile t = (n * tilesH + ty) * tilesW + tx, tilesH =
+ * ceil(OH / 2), tilesW = ceil(OW / 2)), in blocks of tb tiles. u: winograd_transform_weights(w).
+ */
+export function winograd_conv_tiles(x: usize, u: usize, out: usize, g: usize, CO: i32, tb: i32, t0: i32, t1: i32, scratch: usize): void {
+  const C = geo(g, G_C);
+  const tbP = roundUp(tb, MR), Cp = roundUp(C, 4), COp = roundUp(CO, NR);
+  const v = scratch;
+  const m = v + <usize>align64(XI * tbP * Cp * 4);
+  const windows = m + <usize>align64(XI * tbP * NR * 4);
+  const outs = windows + <usize>align64(tbP * WINDOW_BYTES);
+  const tmp = outs + <usize>align64(tbP * OUT_BYTES);
+  const zeros = tmp + TMP_BYTES;
+  memory.fill(zeros, 0, <usize>(Cp * 4));
+  for (let b0 = t0; b0 < t1; b0 += tb) {
+    const nb = imin(tb, t1 - b0);
+    const nbP = roundUp(nb, MR);
+    fillTileTables(x, g, b0, nb, nbP, windows, outs, zeros);
+    transformInputs(windows, C, nbP, v, tmp);
+    for (let jr = 0; jr < CO; jr += NR) {
+      // 16 GEMMs for output channels [jr, jr + NR): m[ξ][tile][NR] = V[ξ] @ U[ξ][:, jr panel]
+      for (let xi = 0; xi < XI; xi++) {
+        const bp = u + (<usize>(xi * Cp * COp + jr * Cp) << 2);
+        const ap = v + (<usize>(xi * nbP * Cp) << 2);
+        const cp = m + (<usize>(xi * nbP * NR) << 2);
+        for (let p = 0; p < nbP; p += MR) {
+          ukernel(Cp, ap + (<usize>(p * Cp) << 2), bp, cp + (<usize>(p * NR) << 2), NR * 4, 1, 0);
+        }
+      }
+      transformOutputs(m, outs, out, nb, nbP, geo(g, G_OW), CO, jr);
+    }
+  }
+}
+
+/**
+ * For tiles [b0, b0 + nb) (padded to nbP with all-padding windows): the 16 input pixel addresses of each
+ * window (zeros outside the image) and each tile's output position and extent.
+ */
+function fillTileTables(x: usize, g: usize, b0: i32, nb: i32, nbP: i32, windows: usize, outs: usize, zeros: usize): void {
+  const H = geo(g, G_H), W = geo(g, G_W), C = geo(g, G_C), OH = geo(g, G_OH), OW = geo(g, G_OW);
+  const PT = geo(g, G_PT), PL = geo(g, G_PL);
+  const tilesH = (OH + 1) >> 1, tilesW = (OW + 1) >> 1;
+  let n = b0 / (tilesH * tilesW);
+  const rem = b0 - n * tilesH * tilesW;
+  let ty = rem / tilesW;
+  let tx = rem - ty * tilesW;
+  for (let t = 0; t < nbP; t++) {
+    const wt = windows + <usize>(t * WINDOW_BYTES);
+    if (t >= nb) {
+      for (let k = 0; k < XI; k++) store<u32>(wt + (<usize>k << 2), <u32>zeros);
+      continue;
+    }
+    const oy = ty * 2, ox = tx * 2;
+    const o = outs + <usize>(t * OUT_BYTES);
+    store<i32>(o, (n * OH + oy) * OW + ox);
+    store<i32>(o, imin(2, OH - oy), 4);
+    store<i32>(o, imin(2, OW - ox), 8);
+    for (let i = 0; i < 4; i++) {
+      const iy = oy - PT + i;
+      for (let j = 0; j < 4; j++) {
+        const ix = ox - PL + j;
+        const inside = <u32>iy < <u32>H && <u32>ix < <u32>W;
+        const p = inside ? x + (<usize>(((n * H + iy) * W + ix) * C) << 2) : zeros;
+        store<u32>(wt + (<usize>(i * 4 + j) << 2), <u32>p);
+      }
+    }
+    if (++tx == tilesW) {
+      tx = 0;
+      if (++ty == tilesH) { ty = 0; n++; }
+    }
+  }
+}
+
+/**
+ * V[ξ] = Bᵀ d B for every tile window and channel, written as the micro-kernel's A panels: ξ block of
+ * nbP x Cp floats, panel p (tiles 4p..4p+3) at p * 4 * Cp, element (tile 4p + r, channel c) at c * 4 + r.
+ * Four channels of four tiles at a time: each tile's 16 vectors go to tmp, then a 4x4 transpose per ξ.
+ */
+function transformInputs(windows: usize, C: i32, nbP: i32, v: usize, tmp: usize): void {
+  const Cp = roundUp(C, 4);
+  const xiStride = <usize>(nbP * Cp) << 2;
+  for (let p = 0; p < nbP; p += MR) {
+    const panel = v + (<usize>(p * Cp) << 2);
+    for (let c = 0; c < Cp; c += 4) {
+      const left = C - c;
+      for (let r = 0; r < MR; r++) {
+        const wt = windows + <usize>((p + r) * WINDOW_BYTES);
+        if (left >= 4) transformWindow(wt, <usize>c << 2, 4, tmp + (<usize>r << 4));
+        else transformWindow(wt, <usize>c << 2, left, tmp + (<usize>r << 4));
+      }
+      let d = panel + (<usize>c << 4);
+      for (let xi = 0; xi < XI; xi++) {
+        const s = tmp + (<usize>xi << 6);
+        const r0 = v128.load(s), r1 = v128.load(s, 16), r2 = v128.load(s, 32), r3 = v128.load(s, 48);
+        const t01lo = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+        const t23lo = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+        const t01hi = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+        const t23hi = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        v128.store(d, v128.shuffle<f32>(t01lo, t23lo, 0, 1, 4, 5));
+        v128.store(d, v128.shuffle<f32>(t01lo, t23lo, 2, 3, 6, 7), 16);
+        v128.store(d, v128.shuffle<f32>(t01hi, t23hi, 0, 1, 4, 5), 32);
+        v128.store(d, v128.shuffle<f32>(t01hi, t23hi, 2, 3, 6, 7), 48);
+        d += xiStride;
+      }
+    }
+  }
+}
+
+/**
+ * Bᵀ d B of one window for `lanes` channels (4, or 1-3 at the channel tail; missing lanes are zeros) at byte
+ * offset o of each pixel; vector ξ = 4i + j goes to dst + ξ * 64.
+ * Bᵀ rows: t0 = d0 - d2, t1 = d1 + d2, t2 = d2 - d1, t3 = d1 - d3 (rows of d), then the same on columns.
+ */
+// @ts-ignore: decorator
+@inline function transformWindow(wt: usize, o: usize, lanes: i32, dst: usize): void {
+  transformRow(wt, o, lanes, 0, 2, false, dst);
+  transformRow(wt, o, lanes, 1, 2, true, dst + 256);
+  transformRow(wt, o, lanes, 2, 1, false, dst + 512);
+  transformRow(wt, o, lanes, 1, 3, false, dst + 768);
+}
+
+/** Row i of Bᵀ d B: t_j = d[ra][j] ± d[rb][j], then (t0 - t2, t1 + t2, t2 - t1, t1 - t3). */
+// @ts-ignore: decorator
+@inline function transformRow(wt: usize, o: usize, lanes: i32, ra: i32, rb: i32, add: bool, dst: usize): void {
+  const t0 = combine(pixel(wt, ra * 4, o, lanes), pixel(wt, rb * 4, o, lanes), add);
+  const t1 = combine(pixel(wt, ra * 4 + 1, o, lanes), pixel(wt, rb * 4 + 1, o, lanes), add);
+  const t2 = combine(pixel(wt, ra * 4 + 2, o, lanes), pixel(wt, rb * 4 + 2, o, lanes), add);
+  const t3 = combine(pixel(wt, ra * 4 + 3, o, lanes), pixel(wt, rb * 4 + 3, o, lanes), add);
+  v128.store(dst, f32x4.sub(t0, t2));
+  v128.store(dst, f32x4.add(t1, t2), 64);
+  v128.store(dst, f32x4.sub(t2, t1), 128);
+  v128.store(dst, f32x4.sub(t1, t3), 192);
+}
+
+// @ts-ignore: decorator
+@inline function combine(a: v128, b: v128, add: bool): v128 {
+  return add ? f32x4.add(a, b) : f32x4.sub(a, b);
+}
+
+/** Channels [o/4, o/4 + lanes) of window pixel k (no read past the pixel's last channel). */
+// @ts-ignore: decorator
+@inline function pixel(wt: usize, k: i32, o: usize, lanes: i32): v128 {
+  const p = <usize>load<u32>(wt + (<usize>k << 2)) + o;
+  if (lanes >= 4) return v128.load(p);
+  let r = f32x4.splat(0);
+  r = f32x4.replace_lane(r, 0, load<f32>(p));
+  if (lanes > 1) r = f32x4.replace_lane(r, 1, load<f32>(p, 4));
+  if (lanes > 2) r = f32x4.replace_lane(r, 2, load<f32>(p, 8));
+  return r;
+}
+
+/**
+ * Output tiles Aᵀ m A for output channels [jr, jr + NR) of tiles [0, nb): m[ξ][tile][NR] (ξ blocks of
+ * nbP tiles). Aᵀ rows: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (rows of m), then the same on columns.
+ * Output rows are OW pixels of CO channels; tiles at the bottom or right edge of an odd-sized output
+ * write only their valid row or column.
+ */
+function transformOutputs(m: usize, outs: usize, out: usize, nb: i32, nbP: i32, OW: i32, CO: i32, jr: i32): void {
+  const xiStride = <usize>(nbP * NR) << 2;
+  const pixelBytes = <usize>CO << 2;
+  const rowBytes = <usize>OW * pixelBytes;
+  for (let t = 0; t < nb; t++) {
+    const o = outs + <usize>(t * OUT_BYTES);
+    const rows = load<i32>(o, 4), cols = load<i32>(o, 8);
+    const corner = out + ((<usize>load<i32>(o) * <usize>CO + <usize>jr) << 2);
+    for (let h = 0; h < NR; h += 4) {
+      const lanes = imin(4, CO - jr - h);
+      if (lanes <= 0) break;
+      const src = m + (<usize>(t * NR + h) << 2);
+      // column j of Aᵀ m: s0j (output row 0) and s1j (output row 1)
+      const s00 = rowSum(src, 0, xiStride), s10 = rowDiff(src, 0, xiStride);
+      const s01 = rowSum(src, 1, xiStride), s11 = rowDiff(src, 1, xiStride);
+      const s02 = rowSum(src, 2, xiStride), s12 = rowDiff(src, 2, xiStride);
+      const s03 = rowSum(src, 3, xiStride), s13 = rowDiff(src, 3, xiStride);
+      const dst = corner + (<usize>h << 2);
+      storeLanes(dst, f32x4.add(f32x4.add(s00, s01), s02), lanes);
+      if (cols > 1) storeLanes(dst + pixelBytes, f32x4.sub(f32x4.sub(s01, s02), s03), lanes);
+      if (rows > 1) {
+        storeLanes(dst + rowBytes, f32x4.add(f32x4.add(s10, s11), s12), lanes);
+        if (cols > 1) storeLanes(dst + rowBytes + pixelBytes, f32x4.sub(f32x4.sub(s11, s12), s13), lanes);
+      }
+    }
+  }
+}
+
+/** m[j] + m[4 + j] + m[8 + j] (column j of the first row of Aᵀ m). */
+// @ts-ignore: decorator
+@inline function rowSum(src: usize, j: i32, xiStride: usize): v128 {
+  return f32x4.add(f32x4.add(v128.load(src + <usize>j * xiStride), v128.load(src + <usize>(4 + j) * xiStride)), v128.load(src + <usize>(8 + j) * xiStride));
+}
+
+/** m[4 + j] - m[8 + j] - m[12 + j] (column j of the second row of Aᵀ m). */
+// @ts-ignore: decorator
+@inline function rowDiff(src: usize, j: i32, xiStride: usize): v128 {
+  return f32x4.sub(f32x4.sub(v128.load(src + <usize>(4 + j) * xiStride), v128.load(src + <usize>(8 + j) * xiStride)), v128.load(src + <usize>(12 + j) * xiStride));
+}
+
+/** Stores the first `lanes` (1-4) lanes of v at p. */
+// @ts-ignore: decorator
+@inline function storeLanes(p: usize, v: v128, lanes: i32): void {
+  if (lanes >= 4) { v128.store(p, v); return; }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (lanes > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (lanes > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}

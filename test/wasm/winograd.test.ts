@@ -1,0 +1,115 @@
+// The Winograd F(2x2, 3x3) kernels (assembly/winograd.ts via kernels.ts conv2dWinograd and
+// conv2dBackpropInputWinograd) against the CPU reference loops (float64 sums), on 1 and 2 threads: odd
+// output sizes (edge tiles with one valid row or column), 'same', 'valid', asymmetric and cropping pads,
+// one and several images, channel counts with SIMD tails (C % 4 != 0) and CO not a multiple of the
+// micro-kernel's 8 columns, tiny tile blocks (many blocks and chunks) and the default blocking. Outputs
+// start as NaN and carry a NaN guard after their end: every element is written, nothing past the end.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Buffers, assertClose, randF32, rng } from './helpers.js';
+import { getNumThreads, setNumThreads } from '../../src/backends/wasm/runtime.js';
+import { conv2dBackpropInputWinograd, conv2dWinograd, tuning, winogradApplies, type ConvGeometry } from '../../src/backends/wasm/kernels.js';
+import { conv2dBackpropInputRef, conv2dRef } from '../../src/backends/cpu/conv.js';
+import type { Conv2DParams } from '../../src/core/primitives.js';
+
+interface Case { label: string; x: [number, number, number, number]; co: number; pads: [number, number, number, number] }
+const CASES: Case[] = [
+  { label: 'MNIST conv2 shape, 3 images', x: [3, 14, 14, 32], co: 64, pads: [1, 1, 1, 1] },
+  { label: "odd H/W, 'same', tails", x: [2, 9, 7, 5], co: 13, pads: [1, 1, 1, 1] },
+  { label: "odd H/W, 'valid', one image", x: [1, 11, 8, 10], co: 9, pads: [0, 0, 0, 0] },
+  { label: 'asymmetric pads', x: [2, 8, 9, 12], co: 6, pads: [2, 0, 1, 2] },
+  { label: 'cropping pads', x: [2, 10, 11, 7], co: 17, pads: [-1, 0, 0, -2] },
+  { label: 'one output pixel', x: [4, 3, 3, 9], co: 3, pads: [0, 0, 0, 0] },
+  { label: 'deep channels', x: [1, 6, 5, 72], co: 40, pads: [1, 1, 1, 1] },
+];
+
+const GUARD = 16;
+const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+function setup(c: Case) {
+  const [N, H, W, C] = c.x;
+  const OH = H + c.pads[0] + c.pads[1] - 2;
+  const OW = W + c.pads[2] + c.pads[3] - 2;
+  const g: ConvGeometry = { H, W, C, OH, OW, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, PT: c.pads[0], PL: c.pads[2] };
+  const p: Conv2DParams = { strides: [1, 1], dilations: [1, 1], pads: c.pads, groups: 1 };
+  return { N, g, p, xs: c.x, ws: [3, 3, C, c.co], ys: [N, OH, OW, c.co] };
+}
+
+/**
+ * Tolerance for inputs uniform in [-1, 1]: the direct kernels are checked to 2e-6 * sqrt(Kd) (rounding grows
+ * like sqrt of the Kd = 9C terms summed). Winograd sums the same terms after transforms that grow the operands'
+ * magnitudes (Bᵀ d B: sums of up to 4 inputs; G g Gᵀ: up to 2.25x the weights) and adds the 16 products back
+ * with cancellation in Aᵀ m A, so its rounding error is a few times larger (measured: about 1.1e-6 * sqrt(Kd)
+ * worst case on these shapes); 8e-6 * sqrt(Kd) leaves a margin while still catching any wrong term (>= ~0.1).
+ */
+const tolerance = (C: number): number => 8e-6 * Math.sqrt(9 * C);
+
+function readChecked(b: Buffers, p: number, n: number, what: string): Float32Array {
+  const all = b.read(p, n + GUARD);
+  for (let i = n; i < n + GUARD; i++) assert.ok(Number.isNaN(all[i]), `${what}: wrote past the end (element ${i - n} of the guard)`);
+  return all.subarray(0, n);
+}
+
+function check(c: Case, seed: number): void {
+  const { N, g, p, xs, ws, ys } = setup(c);
+  const r = rng(seed);
+  const x = randF32(size(xs), r), w = randF32(size(ws), r), dy = randF32(size(ys), r);
+  const b = new Buffers();
+  try {
+    const y = b.nan(size(ys) + GUARD), dx = b.nan(size(xs) + GUARD);
+    conv2dWinograd(b.f32(x), b.f32(w), y, N, c.co, g);
+    conv2dBackpropInputWinograd(b.f32(dy), b.f32(w), dx, N, c.co, g);
+    const yRef = new Float64Array(size(ys));
+    conv2dRef(x, xs, w, ws, p, yRef, ys);
+    const dxRef = new Float64Array(size(xs));
+    conv2dBackpropInputRef(dy, ys, w, ws, p, dxRef, xs);
+    // the forward convolution sums 9 * C terms, the input gradient 9 * CO
+    assertClose(readChecked(b, y, size(ys), c.label), yRef, tolerance(g.C), tolerance(g.C), `${c.label} conv2d`);
+    assertClose(readChecked(b, dx, size(xs), c.label), dxRef, tolerance(c.co), tolerance(c.co), `${c.label} input gradient`);
+  } finally {
+    b.freeAll();
+  }
+}
+
+for (const threads of [1, 2]) {
+  test(`Winograd conv vs reference, ${threads} thread(s), tiny blocks and chunks`, () => {
+    const saved = getNumThreads();
+    const savedTuning = { ...tuning };
+    setNumThreads(threads);
+    // blocks of 4 tiles, and chunks from a few thousand flops: many blocks per chunk, many chunks
+    Object.assign(tuning, { convBlockBytes: 1, gemmParMinFlops: 1000 });
+    try {
+      CASES.forEach((c, i) => check(c, 100 + i));
+    } finally {
+      Object.assign(tuning, savedTuning);
+      setNumThreads(saved);
+    }
+  });
+  test(`Winograd conv vs reference, ${threads} thread(s), default tuning`, () => {
+    const saved = getNumThreads();
+    setNumThreads(threads);
+    try {
+      CASES.forEach((c, i) => check(c, 200 + i));
+    } finally {
+      setNumThreads(saved);
+    }
+  });
+}
+
+test('Winograd conv: empty outputs, and shapes it does not take', () => {
+  const b = new Buffers();
+  try {
+    // 2x2 input, 'valid': no output pixels; the input gradient is all zeros
+    const g: ConvGeometry = { H: 2, W: 2, C: 8, OH: 0, OW: 0, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, PT: 0, PL: 0 };
+    const dx = b.nan(2 * 2 * 2 * 8);
+    conv2dBackpropInputWinograd(b.f32(1), b.f32(randF32(9 * 8 * 8, rng(1))), dx, 2, 8, g);
+    assert.deepEqual([...b.read(dx, 64)], new Array(64).fill(0));
+    const strided = { ...g, H: 8, W: 8, OH: 3, OW: 3, SH: 2, SW: 2 };
+    assert.equal(winogradApplies(strided), false);
+    assert.equal(winogradApplies({ ...g, KW: 2 }), false);
+    assert.equal(winogradApplies({ ...g, DH: 2 }), false);
+    assert.throws(() => conv2dWinograd(b.f32(512), b.f32(576), b.f32(576), 1, 8, strided), /3x3 kernel, stride 1, dilation 1/);
+  } finally {
+    b.freeAll();
+  }
+});
