@@ -10,6 +10,7 @@ import { checkShape, fmtShape, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import * as rng from '../core/random.js';
 import { full, tensor } from '../ops/create.js';
+import { NameRegistry, registryKey, type ObjectFactory, type ObjectSpec, type RegisterOptions } from './name-registry.js';
 
 /** Anything that makes an initial value: built-in initializers and user objects alike. */
 export interface InitializerLike {
@@ -19,15 +20,9 @@ export interface InitializerLike {
 }
 
 /** `{className, config}`, the JSON form of an initializer. */
-export interface InitializerSpec {
-  className: string;
-  config?: Record<string, unknown>;
-}
+export type InitializerSpec = ObjectSpec;
 
 export type InitializerId = string | InitializerLike | InitializerSpec;
-
-/** 'glorot_uniform', 'glorotUniform', 'GlorotUniform' -> one key. */
-const registryKey = (name: string): string => name.toLowerCase().replace(/[_\-\s]/g, '');
 
 /**
  * Keras's compute_fans: rank 0 -> (1, 1); rank 1 -> (n, n); rank 2 [in, out]; rank >= 3 (conv kernels
@@ -386,53 +381,36 @@ export const identity = (options: { gain?: number } = {}): Identity => new Ident
 // ---------------------------------------------------------------------------------------------------------------
 // registry
 
-type Make = (config: Record<string, unknown>) => InitializerLike;
-interface Entry {
-  className: string;
-  name: string;
-  keys: readonly string[];
-  allowed: readonly string[];
-  make: Make;
-}
 const SEED = ['seed'];
-const entries: Entry[] = [
-  { className: 'Zeros', name: 'zeros', keys: ['zero'], allowed: [], make: () => new Zeros() },
-  { className: 'Ones', name: 'ones', keys: ['one'], allowed: [], make: () => new Ones() },
-  { className: 'Constant', name: 'constant', keys: [], allowed: ['value'], make: (c) => new Constant(c) },
-  { className: 'RandomNormal', name: 'randomNormal', keys: ['normal'], allowed: ['mean', 'stddev', 'seed'], make: (c) => new RandomNormal(c) },
-  { className: 'RandomUniform', name: 'randomUniform', keys: ['uniform'], allowed: ['minval', 'maxval', 'seed'], make: (c) => new RandomUniform(c) },
-  { className: 'TruncatedNormal', name: 'truncatedNormal', keys: [], allowed: ['mean', 'stddev', 'seed'], make: (c) => new TruncatedNormal(c) },
-  { className: 'VarianceScaling', name: 'varianceScaling', keys: [], allowed: ['scale', 'mode', 'distribution', 'seed'], make: (c) => new VarianceScaling(c as VarianceScalingOptions) },
-  { className: 'GlorotUniform', name: 'glorotUniform', keys: ['xavierUniform'], allowed: SEED, make: (c) => new GlorotUniform(c) },
-  { className: 'GlorotNormal', name: 'glorotNormal', keys: ['xavierNormal'], allowed: SEED, make: (c) => new GlorotNormal(c) },
-  { className: 'HeUniform', name: 'heUniform', keys: [], allowed: SEED, make: (c) => new HeUniform(c) },
-  { className: 'HeNormal', name: 'heNormal', keys: [], allowed: SEED, make: (c) => new HeNormal(c) },
-  { className: 'LecunUniform', name: 'lecunUniform', keys: [], allowed: SEED, make: (c) => new LecunUniform(c) },
-  { className: 'LecunNormal', name: 'lecunNormal', keys: [], allowed: SEED, make: (c) => new LecunNormal(c) },
-  { className: 'OrthogonalInitializer', name: 'orthogonal', keys: ['Orthogonal'], allowed: ['gain', 'seed'], make: (c) => new Orthogonal(c) },
-  { className: 'IdentityInitializer', name: 'identity', keys: ['Identity'], allowed: ['gain'], make: (c) => new Identity(c) },
-];
-const custom = new Map<string, Entry>();
-
-function findEntry(name: string): Entry | undefined {
-  const k = registryKey(name);
-  for (const e of [...custom.values(), ...entries]) {
-    if (registryKey(e.className) === k || registryKey(e.name) === k || e.keys.some((a) => registryKey(a) === k)) return e;
-  }
-  return undefined;
-}
+const registry = new NameRegistry<InitializerLike>({ kind: 'initializer', aliasesAsClassNames: true }, [
+  { className: 'Zeros', name: 'zeros', aliases: ['zero'], configKeys: [], make: () => new Zeros() },
+  { className: 'Ones', name: 'ones', aliases: ['one'], configKeys: [], make: () => new Ones() },
+  { className: 'Constant', name: 'constant', aliases: [], configKeys: ['value'], make: (c) => new Constant(c) },
+  { className: 'RandomNormal', name: 'randomNormal', aliases: ['normal'], configKeys: ['mean', 'stddev', 'seed'], make: (c) => new RandomNormal(c) },
+  { className: 'RandomUniform', name: 'randomUniform', aliases: ['uniform'], configKeys: ['minval', 'maxval', 'seed'], make: (c) => new RandomUniform(c) },
+  { className: 'TruncatedNormal', name: 'truncatedNormal', aliases: [], configKeys: ['mean', 'stddev', 'seed'], make: (c) => new TruncatedNormal(c) },
+  {
+    className: 'VarianceScaling', name: 'varianceScaling', aliases: [], configKeys: ['scale', 'mode', 'distribution', 'seed'],
+    make: (c) => new VarianceScaling(c as VarianceScalingOptions),
+  },
+  { className: 'GlorotUniform', name: 'glorotUniform', aliases: ['xavierUniform'], configKeys: SEED, make: (c) => new GlorotUniform(c) },
+  { className: 'GlorotNormal', name: 'glorotNormal', aliases: ['xavierNormal'], configKeys: SEED, make: (c) => new GlorotNormal(c) },
+  { className: 'HeUniform', name: 'heUniform', aliases: [], configKeys: SEED, make: (c) => new HeUniform(c) },
+  { className: 'HeNormal', name: 'heNormal', aliases: [], configKeys: SEED, make: (c) => new HeNormal(c) },
+  { className: 'LecunUniform', name: 'lecunUniform', aliases: [], configKeys: SEED, make: (c) => new LecunUniform(c) },
+  { className: 'LecunNormal', name: 'lecunNormal', aliases: [], configKeys: SEED, make: (c) => new LecunNormal(c) },
+  { className: 'OrthogonalInitializer', name: 'orthogonal', aliases: ['Orthogonal'], configKeys: ['gain', 'seed'], make: (c) => new Orthogonal(c) },
+  { className: 'IdentityInitializer', name: 'identity', aliases: ['Identity'], configKeys: ['gain'], make: (c) => new Identity(c) },
+]);
 
 export function initializerNames(): string[] {
-  return [...entries, ...custom.values()].flatMap((e) => [e.name, ...e.keys]);
+  return registry.names();
 }
 
 /** Registers a custom initializer class so names and `{className, config}` find it. */
-export function registerInitializer(className: string, make: Make, options: { aliases?: string[]; configKeys?: string[] } = {}): void {
-  if (entries.some((e) => e.className === className)) throw new ValueError(`registerInitializer: "${className}" is a built-in initializer`);
-  custom.set(className, { className, name: className, keys: options.aliases ?? [], allowed: options.configKeys ?? [], make });
+export function registerInitializer(className: string, make: ObjectFactory<InitializerLike>, options: RegisterOptions = {}): void {
+  registry.register(className, make, options);
 }
-
-const snakeToCamel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /**
  * An initializer from a name ('glorotUniform', 'glorot_uniform', 'GlorotUniform', 'he_normal', 'zeros'...), a
@@ -440,41 +418,18 @@ const snakeToCamel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: str
  * Unknown names throw a ValueError listing the known ones.
  */
 export function getInitializer(identifier: InitializerId): InitializerLike {
-  if (typeof identifier === 'string') {
-    const e = findEntry(identifier);
-    if (!e) throw new ValueError(`unknown initializer "${identifier}" (known: ${initializerNames().join(', ')})`);
-    return e.make({});
-  }
-  if (identifier && typeof identifier === 'object') {
-    if (typeof (identifier as InitializerLike).init === 'function') return identifier as InitializerLike;
-    if (typeof (identifier as InitializerSpec).className === 'string') return deserializeInitializer(identifier as InitializerSpec);
-  }
-  throw new ValueError(`getInitializer: expected a name, a {className, config} object or an initializer, got ${JSON.stringify(identifier)}`);
+  if (typeof (identifier as InitializerLike | null)?.init === 'function') return identifier as InitializerLike;
+  return registry.fromIdentifier(identifier, 'getInitializer: expected a name, a {className, config} object or an initializer');
 }
 
+/** An initializer from `{className, config}`; Keras also accepts the aliases 'Orthogonal', 'Identity', 'zero'... here. */
 export function deserializeInitializer(spec: InitializerSpec): InitializerLike {
-  const e = findEntry(spec.className);
-  if (!e || (registryKey(e.className) !== registryKey(spec.className) && !e.keys.some((k) => registryKey(k) === registryKey(spec.className)))) {
-    throw new ValueError(`unknown initializer class "${spec.className}" (known: ${[...entries, ...custom.values()].map((x) => x.className).join(', ')})`);
-  }
-  const raw = spec.config ?? {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ValueError(`${spec.className}: config must be an object`);
-  const config: Record<string, unknown> = {};
-  for (const [k0, v] of Object.entries(raw)) {
-    const k = snakeToCamel(k0);
-    if (k === 'dtype') continue;
-    if (!e.allowed.includes(k)) throw new ValueError(`${e.className}: unknown config key "${k0}" (expected ${e.allowed.join(', ') || 'none'})`);
-    config[k] = v;
-  }
-  return e.make(config);
+  return registry.fromSpec(spec);
 }
 
 /** `{className, config}` of an initializer (user objects: their className/getConfig when they have them). */
 export function serializeInitializer(init: InitializerLike): InitializerSpec {
-  if (init instanceof Initializer) return { className: init.className, config: init.getConfig() };
-  const className = init.className ?? init.constructor?.name;
-  if (!className || className === 'Object') throw new ValueError('serializeInitializer: a custom initializer needs a className (and registerInitializer) to be saved');
-  return { className, config: init.getConfig ? init.getConfig() : {} };
+  return registry.serialize(init);
 }
 
 /** The registry as one object: `initializers.get('heNormal')`, `initializers.glorotUniform()`. */

@@ -23,6 +23,7 @@ import { max, mean, min, sum } from '../ops/reduce.js';
 import { logSoftmax, sparseSoftmaxCrossEntropy } from '../ops/nn.js';
 import { composite } from '../ops/util.js';
 import { logitsOf } from './activations.js';
+import { NameRegistry, type ObjectFactory, type ObjectSpec, type RegisterOptions } from './name-registry.js';
 
 /** Keras's `backend.epsilon()`: probabilities are clipped to [EPSILON, 1 - EPSILON] before the log. */
 export const EPSILON = 1e-7;
@@ -51,10 +52,7 @@ export interface PerSample {
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
 /** `{className, config}`, the JSON form of a loss. */
-export interface LossSpec {
-  className: string;
-  config?: Record<string, unknown>;
-}
+export type LossSpec = ObjectSpec;
 
 // ---------------------------------------------------------------------------------------------------------------
 // shape and dtype preparation
@@ -511,66 +509,36 @@ export const sparseCategoricalCrossentropy = (options: SparseCategoricalCrossent
 // ---------------------------------------------------------------------------------------------------------------
 // registry
 
-type LossFactory = (config: Record<string, unknown>) => Loss;
-interface Entry {
-  className: string;
-  /** canonical camelCase name (what error messages list) */
-  name: string;
-  keys: readonly string[];
-  allowed: readonly string[];
-  make: LossFactory;
-}
-
 const BASE_KEYS = ['name', 'reduction'];
-const entries: Entry[] = [
-  { className: 'MeanSquaredError', name: 'meanSquaredError', keys: ['mse'], allowed: BASE_KEYS, make: (c) => new MeanSquaredError(c) },
-  { className: 'MeanAbsoluteError', name: 'meanAbsoluteError', keys: ['mae'], allowed: BASE_KEYS, make: (c) => new MeanAbsoluteError(c) },
-  { className: 'Huber', name: 'huber', keys: ['huber_loss'], allowed: [...BASE_KEYS, 'delta'], make: (c) => new Huber(c) },
-  { className: 'BinaryCrossentropy', name: 'binaryCrossentropy', keys: ['bce'], allowed: [...BASE_KEYS, 'fromLogits', 'labelSmoothing', 'axis'], make: (c) => new BinaryCrossentropy(c) },
-  { className: 'CategoricalCrossentropy', name: 'categoricalCrossentropy', keys: ['cce'], allowed: [...BASE_KEYS, 'fromLogits', 'labelSmoothing', 'axis'], make: (c) => new CategoricalCrossentropy(c) },
+const registry = new NameRegistry<Loss>({ kind: 'loss', defaultConfigKeys: BASE_KEYS }, [
+  { className: 'MeanSquaredError', name: 'meanSquaredError', aliases: ['mse'], configKeys: BASE_KEYS, make: (c) => new MeanSquaredError(c) },
+  { className: 'MeanAbsoluteError', name: 'meanAbsoluteError', aliases: ['mae'], configKeys: BASE_KEYS, make: (c) => new MeanAbsoluteError(c) },
+  { className: 'Huber', name: 'huber', aliases: ['huber_loss'], configKeys: [...BASE_KEYS, 'delta'], make: (c) => new Huber(c) },
   {
-    className: 'SparseCategoricalCrossentropy', name: 'sparseCategoricalCrossentropy', keys: ['scce'],
-    allowed: [...BASE_KEYS, 'fromLogits', 'ignoreClass', 'axis'], make: (c) => new SparseCategoricalCrossentropy(c),
+    className: 'BinaryCrossentropy', name: 'binaryCrossentropy', aliases: ['bce'],
+    configKeys: [...BASE_KEYS, 'fromLogits', 'labelSmoothing', 'axis'], make: (c) => new BinaryCrossentropy(c),
   },
-];
-const custom = new Map<string, Entry>();
-
-/** 'sparse_categorical_crossentropy', 'sparseCategoricalCrossentropy', 'SparseCategoricalCrossentropy' -> one key. */
-export const registryKey = (name: string): string => name.toLowerCase().replace(/[_\-\s]/g, '');
-const snakeToCamel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
-function findEntry(name: string): Entry | undefined {
-  const k = registryKey(name);
-  for (const e of [...custom.values(), ...entries]) {
-    if (registryKey(e.className) === k || registryKey(e.name) === k || e.keys.some((a) => registryKey(a) === k)) return e;
-  }
-  return undefined;
-}
+  {
+    className: 'CategoricalCrossentropy', name: 'categoricalCrossentropy', aliases: ['cce'],
+    configKeys: [...BASE_KEYS, 'fromLogits', 'labelSmoothing', 'axis'], make: (c) => new CategoricalCrossentropy(c),
+  },
+  {
+    className: 'SparseCategoricalCrossentropy', name: 'sparseCategoricalCrossentropy', aliases: ['scce'],
+    configKeys: [...BASE_KEYS, 'fromLogits', 'ignoreClass', 'axis'], make: (c) => new SparseCategoricalCrossentropy(c),
+  },
+]);
 
 /** Known loss names (camelCase) and aliases, for messages and completion. */
 export function lossNames(): string[] {
-  return [...entries, ...custom.values()].flatMap((e) => [e.name, ...e.keys]);
-}
-
-/** Keras config keys are snake_case; ours camelCase. Unknown keys are an error (typos), 'dtype' is ignored. */
-function normalizeConfig(e: Entry, config: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k0, v] of Object.entries(config)) {
-    const k = snakeToCamel(k0);
-    if (k === 'dtype') continue;
-    if (!e.allowed.includes(k)) throw new ValueError(`${e.className}: unknown config key "${k0}" (expected ${e.allowed.join(', ')})`);
-    out[k] = v;
-  }
-  return out;
+  return registry.names();
 }
 
 /**
  * Registers a custom loss class by name so `losses.get(name)` and `{className: name, config}` find it.
- * `make` receives the (camelCase) config.
+ * `make` receives the (camelCase) config; without `configKeys` a spec may set 'name' and 'reduction'.
  */
-export function registerLoss(className: string, make: LossFactory, options: { aliases?: string[]; configKeys?: string[] } = {}): void {
-  if (entries.some((e) => e.className === className)) throw new ValueError(`registerLoss: "${className}" is a built-in loss`);
-  custom.set(className, { className, name: className, keys: options.aliases ?? [], allowed: options.configKeys ?? [...BASE_KEYS], make });
+export function registerLoss(className: string, make: ObjectFactory<Loss>, options: RegisterOptions = {}): void {
+  registry.register(className, make, options);
 }
 
 export type LossId = string | Loss | LossFn | LossSpec;
@@ -583,37 +551,24 @@ export type LossId = string | Loss | LossFn | LossSpec;
 export function getLoss(identifier: LossId): Loss {
   if (identifier instanceof Loss) return identifier;
   if (typeof identifier === 'function') return new LossFunctionWrapper(identifier);
-  if (typeof identifier === 'string') {
-    const e = findEntry(identifier);
-    if (!e) throw new ValueError(`unknown loss "${identifier}" (known: ${lossNames().join(', ')})`);
-    return e.make({});
-  }
-  if (identifier && typeof identifier === 'object' && typeof (identifier as LossSpec).className === 'string') {
-    return deserializeLoss(identifier as LossSpec);
-  }
-  throw new ValueError(`getLoss: expected a name, a {className, config} object, a Loss or a function, got ${JSON.stringify(identifier)}`);
+  return registry.fromIdentifier(identifier, 'getLoss: expected a name, a {className, config} object, a Loss or a function');
 }
 
 export function serializeLoss(loss: Loss): LossSpec {
-  return { className: loss.className, config: loss.getConfig() };
+  return registry.serialize(loss);
 }
 
+/** A Loss from `{className, config}` (Keras snake_case config keys accepted, 'dtype' ignored, unknown keys refused). */
 export function deserializeLoss(spec: LossSpec): Loss {
-  const e = findEntry(spec.className);
-  if (!e || registryKey(spec.className) !== registryKey(e.className)) {
-    throw new ValueError(`unknown loss class "${spec.className}" (known: ${[...entries, ...custom.values()].map((x) => x.className).join(', ')})`);
-  }
-  const config = spec.config ?? {};
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new ValueError(`${spec.className}: config must be an object`);
-  return e.make(normalizeConfig(e, config as Record<string, unknown>));
+  return registry.fromSpec(spec);
 }
 
 /** The Keras class name of a loss identifier without building it ('mse' -> 'MeanSquaredError'), else undefined. */
 export function lossClassName(identifier: LossId | null | undefined): string | undefined {
   if (identifier === null || identifier === undefined) return undefined;
   if (identifier instanceof Loss) return identifier.className;
-  if (typeof identifier === 'string') return findEntry(identifier)?.className;
-  if (typeof identifier === 'object' && typeof identifier.className === 'string') return findEntry(identifier.className)?.className ?? identifier.className;
+  if (typeof identifier === 'string') return registry.find(identifier)?.className;
+  if (typeof identifier === 'object' && typeof identifier.className === 'string') return registry.find(identifier.className)?.className ?? identifier.className;
   if (typeof identifier === 'function') {
     const fns: [LossFn, string][] = [
       [meanSquaredErrorFn, 'MeanSquaredError'], [meanAbsoluteErrorFn, 'MeanAbsoluteError'], [huberFn, 'Huber'],

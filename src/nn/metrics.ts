@@ -17,17 +17,15 @@ import { broadcastTo, cast, gather, reshape, squeeze, stack } from '../ops/movem
 import { argmax, mean as meanOf, sum } from '../ops/reduce.js';
 import {
   binaryCrossentropyFn, categoricalCrossentropyFn, huberFn, lossClassName, meanAbsoluteErrorFn, meanSquaredErrorFn,
-  registryKey, sparseCategoricalCrossentropyFn, squeezeOrExpandToSameRank, type LossId,
+  sparseCategoricalCrossentropyFn, squeezeOrExpandToSameRank, type LossId,
 } from './losses.js';
+import { NameRegistry, registryKey, type ObjectFactory, type ObjectSpec, type RegisterOptions } from './name-registry.js';
 
 /** A per-sample metric function: (yTrue, yPred) -> one value per sample. */
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
 /** `{className, config}`, the JSON form of a metric. */
-export interface MetricSpec {
-  className: string;
-  config?: Record<string, unknown>;
-}
+export type MetricSpec = ObjectSpec;
 
 export abstract class Metric {
   /** Keras class name, used by serialization */
@@ -457,49 +455,6 @@ export const mean = (options: { name?: string } = {}): Mean => new Mean(options)
 // ---------------------------------------------------------------------------------------------------------------
 // registry
 
-type Make = (config: Record<string, unknown>) => Metric;
-interface Entry {
-  className: string;
-  name: string;
-  keys: readonly string[];
-  allowed: readonly string[];
-  make: Make;
-}
-const entries: Entry[] = [
-  { className: 'Accuracy', name: 'accuracy', keys: ['acc'], allowed: ['name', 'threshold', 'loss', 'activation'], make: (c) => new Accuracy(c as AccuracyOptions) },
-  { className: 'BinaryAccuracy', name: 'binaryAccuracy', keys: [], allowed: ['name', 'threshold'], make: (c) => new BinaryAccuracy(c) },
-  { className: 'CategoricalAccuracy', name: 'categoricalAccuracy', keys: [], allowed: ['name'], make: (c) => new CategoricalAccuracy(c) },
-  { className: 'SparseCategoricalAccuracy', name: 'sparseCategoricalAccuracy', keys: [], allowed: ['name'], make: (c) => new SparseCategoricalAccuracy(c) },
-  { className: 'TopKCategoricalAccuracy', name: 'topKCategoricalAccuracy', keys: [], allowed: ['name', 'k'], make: (c) => new TopKCategoricalAccuracy(c) },
-  { className: 'SparseTopKCategoricalAccuracy', name: 'sparseTopKCategoricalAccuracy', keys: [], allowed: ['name', 'k'], make: (c) => new SparseTopKCategoricalAccuracy(c) },
-  { className: 'MeanSquaredError', name: 'meanSquaredError', keys: ['mse'], allowed: ['name'], make: (c) => new MeanSquaredErrorMetric(c) },
-  { className: 'MeanAbsoluteError', name: 'meanAbsoluteError', keys: ['mae'], allowed: ['name'], make: (c) => new MeanAbsoluteErrorMetric(c) },
-  { className: 'Huber', name: 'huber', keys: [], allowed: ['name', 'delta'], make: (c) => new HuberMetric(c) },
-  { className: 'BinaryCrossentropy', name: 'binaryCrossentropy', keys: ['bce'], allowed: ['name', 'fromLogits', 'labelSmoothing'], make: (c) => new BinaryCrossentropyMetric(c) },
-  { className: 'CategoricalCrossentropy', name: 'categoricalCrossentropy', keys: [], allowed: ['name', 'fromLogits', 'labelSmoothing'], make: (c) => new CategoricalCrossentropyMetric(c) },
-  { className: 'SparseCategoricalCrossentropy', name: 'sparseCategoricalCrossentropy', keys: [], allowed: ['name', 'fromLogits'], make: (c) => new SparseCategoricalCrossentropyMetric(c) },
-  { className: 'Mean', name: 'mean', keys: [], allowed: ['name'], make: (c) => new Mean(c) },
-];
-const custom = new Map<string, Entry>();
-
-function findEntry(name: string): Entry | undefined {
-  const k = registryKey(name);
-  for (const e of [...custom.values(), ...entries]) {
-    if (registryKey(e.className) === k || registryKey(e.name) === k || e.keys.some((a) => registryKey(a) === k)) return e;
-  }
-  return undefined;
-}
-
-export function metricNames(): string[] {
-  return [...entries, ...custom.values()].flatMap((e) => [e.name, ...e.keys]);
-}
-
-/** Registers a custom metric class so names and `{className, config}` find it. */
-export function registerMetric(className: string, make: Make, options: { aliases?: string[]; configKeys?: string[] } = {}): void {
-  if (entries.some((e) => e.className === className)) throw new ValueError(`registerMetric: "${className}" is a built-in metric`);
-  custom.set(className, { className, name: className, keys: options.aliases ?? [], allowed: options.configKeys ?? ['name'], make });
-}
-
 export type MetricId = string | Metric | MetricFn | MetricSpec;
 
 /** What `getMetric` needs to resolve 'accuracy' (the model's loss and output activation). */
@@ -508,7 +463,46 @@ export interface MetricContext {
   activation?: string | null;
 }
 
-const snakeToCamel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const registry = new NameRegistry<Metric, MetricContext>({ kind: 'metric', defaultConfigKeys: ['name'] }, [
+  {
+    className: 'Accuracy', name: 'accuracy', aliases: ['acc'], configKeys: ['name', 'threshold', 'loss', 'activation'],
+    // the auto accuracy resolves from the model's loss and activation; a spec's own keys win
+    make: (c, context) => new Accuracy({ ...context, ...c } as AccuracyOptions),
+  },
+  { className: 'BinaryAccuracy', name: 'binaryAccuracy', aliases: [], configKeys: ['name', 'threshold'], make: (c) => new BinaryAccuracy(c) },
+  { className: 'CategoricalAccuracy', name: 'categoricalAccuracy', aliases: [], configKeys: ['name'], make: (c) => new CategoricalAccuracy(c) },
+  { className: 'SparseCategoricalAccuracy', name: 'sparseCategoricalAccuracy', aliases: [], configKeys: ['name'], make: (c) => new SparseCategoricalAccuracy(c) },
+  { className: 'TopKCategoricalAccuracy', name: 'topKCategoricalAccuracy', aliases: [], configKeys: ['name', 'k'], make: (c) => new TopKCategoricalAccuracy(c) },
+  {
+    className: 'SparseTopKCategoricalAccuracy', name: 'sparseTopKCategoricalAccuracy', aliases: [], configKeys: ['name', 'k'],
+    make: (c) => new SparseTopKCategoricalAccuracy(c),
+  },
+  { className: 'MeanSquaredError', name: 'meanSquaredError', aliases: ['mse'], configKeys: ['name'], make: (c) => new MeanSquaredErrorMetric(c) },
+  { className: 'MeanAbsoluteError', name: 'meanAbsoluteError', aliases: ['mae'], configKeys: ['name'], make: (c) => new MeanAbsoluteErrorMetric(c) },
+  { className: 'Huber', name: 'huber', aliases: [], configKeys: ['name', 'delta'], make: (c) => new HuberMetric(c) },
+  {
+    className: 'BinaryCrossentropy', name: 'binaryCrossentropy', aliases: ['bce'], configKeys: ['name', 'fromLogits', 'labelSmoothing'],
+    make: (c) => new BinaryCrossentropyMetric(c),
+  },
+  {
+    className: 'CategoricalCrossentropy', name: 'categoricalCrossentropy', aliases: [], configKeys: ['name', 'fromLogits', 'labelSmoothing'],
+    make: (c) => new CategoricalCrossentropyMetric(c),
+  },
+  {
+    className: 'SparseCategoricalCrossentropy', name: 'sparseCategoricalCrossentropy', aliases: [], configKeys: ['name', 'fromLogits'],
+    make: (c) => new SparseCategoricalCrossentropyMetric(c),
+  },
+  { className: 'Mean', name: 'mean', aliases: [], configKeys: ['name'], make: (c) => new Mean(c) },
+]);
+
+export function metricNames(): string[] {
+  return registry.names();
+}
+
+/** Registers a custom metric class so names and `{className, config}` find it (a spec may set 'name' unless `configKeys` say otherwise). */
+export function registerMetric(className: string, make: ObjectFactory<Metric, MetricContext>, options: RegisterOptions = {}): void {
+  registry.register(className, make, options);
+}
 
 /**
  * A new Metric from a name (camelCase, snake_case or class name; aliases 'acc', 'mse', 'mae', 'bce'), a
@@ -518,38 +512,16 @@ const snakeToCamel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: str
 export function getMetric(identifier: MetricId, context: MetricContext = {}): Metric {
   if (identifier instanceof Metric) return identifier;
   if (typeof identifier === 'function') return new MeanMetricWrapper(identifier);
-  if (typeof identifier === 'string') {
-    const e = findEntry(identifier);
-    if (!e) throw new ValueError(`unknown metric "${identifier}" (known: ${metricNames().join(', ')})`);
-    if (e.className === 'Accuracy') return new Accuracy({ name: identifier, loss: context.loss, activation: context.activation });
-    return e.make({ name: identifier });
-  }
-  if (identifier && typeof identifier === 'object' && typeof (identifier as MetricSpec).className === 'string') {
-    return deserializeMetric(identifier as MetricSpec, context);
-  }
-  throw new ValueError(`getMetric: expected a name, a {className, config} object, a Metric or a function, got ${JSON.stringify(identifier)}`);
+  if (typeof identifier === 'string') return registry.fromName(identifier, { name: identifier }, context);
+  return registry.fromIdentifier(identifier, 'getMetric: expected a name, a {className, config} object, a Metric or a function', context);
 }
 
 export function serializeMetric(metric: Metric): MetricSpec {
-  return { className: metric.className, config: metric.getConfig() };
+  return registry.serialize(metric);
 }
 
 export function deserializeMetric(spec: MetricSpec, context: MetricContext = {}): Metric {
-  const e = findEntry(spec.className);
-  if (!e || registryKey(e.className) !== registryKey(spec.className)) {
-    throw new ValueError(`unknown metric class "${spec.className}" (known: ${[...entries, ...custom.values()].map((x) => x.className).join(', ')})`);
-  }
-  const raw = spec.config ?? {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ValueError(`${spec.className}: config must be an object`);
-  const config: Record<string, unknown> = {};
-  for (const [k0, v] of Object.entries(raw)) {
-    const k = snakeToCamel(k0);
-    if (k === 'dtype') continue;
-    if (!e.allowed.includes(k)) throw new ValueError(`${e.className}: unknown config key "${k0}" (expected ${e.allowed.join(', ')})`);
-    config[k] = v;
-  }
-  if (e.className === 'Accuracy') return new Accuracy({ ...context, ...(config as AccuracyOptions) });
-  return e.make(config);
+  return registry.fromSpec(spec, context);
 }
 
 /** The registry as one object: `metrics.get('accuracy', {loss})`, `metrics.binaryAccuracy()`. */

@@ -12,6 +12,7 @@ import { matmul } from '../ops/linalg.js';
 import { transpose } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import { composite } from '../ops/util.js';
+import { NameRegistry, type ObjectFactory, type ObjectSpec, type RegisterOptions } from './name-registry.js';
 
 /** Anything with `call(weight) -> scalar penalty`: built-in regularizers and user objects alike. */
 export interface RegularizerLike {
@@ -21,14 +22,9 @@ export interface RegularizerLike {
 }
 
 /** `{className, config}`, the JSON form of a regularizer. */
-export interface RegularizerSpec {
-  className: string;
-  config?: Record<string, unknown>;
-}
+export type RegularizerSpec = ObjectSpec;
 
 export type RegularizerId = string | RegularizerLike | RegularizerSpec;
-
-const registryKey = (name: string): string => name.toLowerCase().replace(/[_\-\s]/g, '');
 
 /** Keras's validate_float_arg: a finite, non-negative number. */
 function factor(op: string, name: string, v: unknown): number {
@@ -148,80 +144,37 @@ export const orthogonalRegularizer = (options: { factor?: number; mode?: 'rows' 
 // ---------------------------------------------------------------------------------------------------------------
 // registry
 
-type Make = (config: Record<string, unknown>) => RegularizerLike;
-interface Entry {
-  className: string;
-  name: string;
-  keys: readonly string[];
-  allowed: readonly string[];
-  make: Make;
-}
-const entries: Entry[] = [
-  { className: 'L1', name: 'l1', keys: [], allowed: ['l1'], make: (c) => new L1(c) },
-  { className: 'L2', name: 'l2', keys: [], allowed: ['l2'], make: (c) => new L2(c) },
-  { className: 'L1L2', name: 'l1l2', keys: ['l1_l2'], allowed: ['l1', 'l2'], make: (c) => new L1L2(c) },
-  { className: 'OrthogonalRegularizer', name: 'orthogonalRegularizer', keys: [], allowed: ['factor', 'mode'], make: (c) => new OrthogonalRegularizer(c) },
-];
-const custom = new Map<string, Entry>();
-
-function findEntry(name: string): Entry | undefined {
-  const k = registryKey(name);
-  for (const e of [...custom.values(), ...entries]) {
-    if (registryKey(e.className) === k || registryKey(e.name) === k || e.keys.some((a) => registryKey(a) === k)) return e;
-  }
-  return undefined;
-}
+const registry = new NameRegistry<RegularizerLike>({ kind: 'regularizer' }, [
+  { className: 'L1', name: 'l1', aliases: [], configKeys: ['l1'], make: (c) => new L1(c) },
+  { className: 'L2', name: 'l2', aliases: [], configKeys: ['l2'], make: (c) => new L2(c) },
+  { className: 'L1L2', name: 'l1l2', aliases: ['l1_l2'], configKeys: ['l1', 'l2'], make: (c) => new L1L2(c) },
+  { className: 'OrthogonalRegularizer', name: 'orthogonalRegularizer', aliases: [], configKeys: ['factor', 'mode'], make: (c) => new OrthogonalRegularizer(c) },
+]);
 
 export function regularizerNames(): string[] {
-  return [...entries, ...custom.values()].flatMap((e) => [e.name, ...e.keys]);
+  return registry.names();
 }
 
 /** Registers a custom regularizer class so names and `{className, config}` find it. */
-export function registerRegularizer(className: string, make: Make, options: { aliases?: string[]; configKeys?: string[] } = {}): void {
-  if (entries.some((e) => e.className === className)) throw new ValueError(`registerRegularizer: "${className}" is a built-in regularizer`);
-  custom.set(className, { className, name: className, keys: options.aliases ?? [], allowed: options.configKeys ?? [], make });
+export function registerRegularizer(className: string, make: ObjectFactory<RegularizerLike>, options: RegisterOptions = {}): void {
+  registry.register(className, make, options);
 }
-
-const snakeToCamel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /**
  * A regularizer from a name ('l1', 'l2', 'l1_l2', 'L1L2', 'orthogonal_regularizer'), a `{className, config}`
  * object or a regularizer object (returned as is). Unknown names throw a ValueError listing the known ones.
  */
 export function getRegularizer(identifier: RegularizerId): RegularizerLike {
-  if (typeof identifier === 'string') {
-    const e = findEntry(identifier);
-    if (!e) throw new ValueError(`unknown regularizer "${identifier}" (known: ${regularizerNames().join(', ')})`);
-    return e.make({});
-  }
-  if (identifier && typeof identifier === 'object') {
-    if (typeof (identifier as RegularizerLike).call === 'function') return identifier as RegularizerLike;
-    if (typeof (identifier as RegularizerSpec).className === 'string') return deserializeRegularizer(identifier as RegularizerSpec);
-  }
-  throw new ValueError(`getRegularizer: expected a name, a {className, config} object or a regularizer, got ${JSON.stringify(identifier)}`);
+  if (typeof (identifier as RegularizerLike | null)?.call === 'function') return identifier as RegularizerLike;
+  return registry.fromIdentifier(identifier, 'getRegularizer: expected a name, a {className, config} object or a regularizer');
 }
 
 export function deserializeRegularizer(spec: RegularizerSpec): RegularizerLike {
-  const e = findEntry(spec.className);
-  if (!e || registryKey(e.className) !== registryKey(spec.className)) {
-    throw new ValueError(`unknown regularizer class "${spec.className}" (known: ${[...entries, ...custom.values()].map((x) => x.className).join(', ')})`);
-  }
-  const raw = spec.config ?? {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ValueError(`${spec.className}: config must be an object`);
-  const config: Record<string, unknown> = {};
-  for (const [k0, v] of Object.entries(raw)) {
-    const k = snakeToCamel(k0);
-    if (!e.allowed.includes(k)) throw new ValueError(`${e.className}: unknown config key "${k0}" (expected ${e.allowed.join(', ')})`);
-    config[k] = v;
-  }
-  return e.make(config);
+  return registry.fromSpec(spec);
 }
 
 export function serializeRegularizer(reg: RegularizerLike): RegularizerSpec {
-  if (reg instanceof Regularizer) return { className: reg.className, config: reg.getConfig() };
-  const className = reg.className ?? reg.constructor?.name;
-  if (!className || className === 'Object') throw new ValueError('serializeRegularizer: a custom regularizer needs a className (and registerRegularizer) to be saved');
-  return { className, config: reg.getConfig() };
+  return registry.serialize(reg);
 }
 
 /** The registry as one object: `regularizers.get('l2')`, `regularizers.l1l2({l1: 1e-5, l2: 1e-4})`. */

@@ -74,6 +74,8 @@ test('regularizers.get: names, specs (Keras configs), objects; unknown names lis
   assert.equal(getRegularizer(custom), custom);
   assert.throws(() => getRegularizer('l3'), (e: Error) => e instanceof ValueError && /l1/.test(e.message) && /l1_l2/.test(e.message));
   assert.throws(() => getRegularizer({ className: 'L1', config: { l2: 1 } }), /unknown config key/);
+  // like every family's specs: Keras' 'dtype' key is skipped (deepts regularizes in the weight's dtype)
+  assert.equal((getRegularizer({ className: 'L2', config: { l2: 0.5, dtype: 'float32' } }) as L2).l2, 0.5);
   assert.throws(() => getRegularizer({ className: 'Dropout' }), ValueError);
 });
 
