@@ -216,28 +216,39 @@ function transformInputs(windows: usize, C: i32, nbP: i32, v: usize, tmp: usize)
  */
 // @ts-ignore: decorator
 @inline function transformWindow(wt: usize, o: usize, lanes: i32, dst: usize): void {
-  transformRow(wt, o, lanes, 0, 2, false, dst);
-  transformRow(wt, o, lanes, 1, 2, true, dst + 256);
-  transformRow(wt, o, lanes, 2, 1, false, dst + 512);
-  transformRow(wt, o, lanes, 1, 3, false, dst + 768);
+  transformRow(wt, o, lanes, 0, 2, dst);
+  transformMiddleRows(wt, o, lanes, dst + 256);
+  transformRow(wt, o, lanes, 1, 3, dst + 768);
 }
 
-/** Row i of Bᵀ d B: t_j = d[ra][j] ± d[rb][j], then (t0 - t2, t1 + t2, t2 - t1, t1 - t3). */
+/** Rows 0 (ra = 0, rb = 2) or 3 (ra = 1, rb = 3) of Bᵀ d B: t_j = d[ra][j] - d[rb][j], then the columns. */
 // @ts-ignore: decorator
-@inline function transformRow(wt: usize, o: usize, lanes: i32, ra: i32, rb: i32, add: bool, dst: usize): void {
-  const t0 = combine(pixel(wt, ra * 4, o, lanes), pixel(wt, rb * 4, o, lanes), add);
-  const t1 = combine(pixel(wt, ra * 4 + 1, o, lanes), pixel(wt, rb * 4 + 1, o, lanes), add);
-  const t2 = combine(pixel(wt, ra * 4 + 2, o, lanes), pixel(wt, rb * 4 + 2, o, lanes), add);
-  const t3 = combine(pixel(wt, ra * 4 + 3, o, lanes), pixel(wt, rb * 4 + 3, o, lanes), add);
+@inline function transformRow(wt: usize, o: usize, lanes: i32, ra: i32, rb: i32, dst: usize): void {
+  const t0 = f32x4.sub(pixel(wt, ra * 4, o, lanes), pixel(wt, rb * 4, o, lanes));
+  const t1 = f32x4.sub(pixel(wt, ra * 4 + 1, o, lanes), pixel(wt, rb * 4 + 1, o, lanes));
+  const t2 = f32x4.sub(pixel(wt, ra * 4 + 2, o, lanes), pixel(wt, rb * 4 + 2, o, lanes));
+  const t3 = f32x4.sub(pixel(wt, ra * 4 + 3, o, lanes), pixel(wt, rb * 4 + 3, o, lanes));
+  storeColumns(dst, t0, t1, t2, t3);
+}
+
+/** Rows 1 (d1 + d2) and 2 (d2 - d1) of Bᵀ d B, which read the same eight pixels; row 1 goes to dst. */
+// @ts-ignore: decorator
+@inline function transformMiddleRows(wt: usize, o: usize, lanes: i32, dst: usize): void {
+  const a0 = pixel(wt, 4, o, lanes), b0 = pixel(wt, 8, o, lanes);
+  const a1 = pixel(wt, 5, o, lanes), b1 = pixel(wt, 9, o, lanes);
+  const a2 = pixel(wt, 6, o, lanes), b2 = pixel(wt, 10, o, lanes);
+  const a3 = pixel(wt, 7, o, lanes), b3 = pixel(wt, 11, o, lanes);
+  storeColumns(dst, f32x4.add(a0, b0), f32x4.add(a1, b1), f32x4.add(a2, b2), f32x4.add(a3, b3));
+  storeColumns(dst + 256, f32x4.sub(b0, a0), f32x4.sub(b1, a1), f32x4.sub(b2, a2), f32x4.sub(b3, a3));
+}
+
+/** The column pass of one row t of Bᵀ d: (t0 - t2, t1 + t2, t2 - t1, t1 - t3) to dst + j * 64. */
+// @ts-ignore: decorator
+@inline function storeColumns(dst: usize, t0: v128, t1: v128, t2: v128, t3: v128): void {
   v128.store(dst, f32x4.sub(t0, t2));
   v128.store(dst, f32x4.add(t1, t2), 64);
   v128.store(dst, f32x4.sub(t2, t1), 128);
   v128.store(dst, f32x4.sub(t1, t3), 192);
-}
-
-// @ts-ignore: decorator
-@inline function combine(a: v128, b: v128, add: bool): v128 {
-  return add ? f32x4.add(a, b) : f32x4.sub(a, b);
 }
 
 /** Channels [o/4, o/4 + lanes) of window pixel k (no read past the pixel's last channel). */
