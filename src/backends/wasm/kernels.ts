@@ -839,6 +839,43 @@ export function argmaxRows(x: number, out: number, m: number, n: number): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Batch normalization over a row-major M x C matrix, channels last (assembly/batchnorm.ts)
+
+/**
+ * Per-channel float64 sums over the M rows, relative to `shift` (float32 [C], e.g. the first row or the mean):
+ * without dy (0) [sum(x - shift), sum((x - shift)^2)], with dy [sum(dy), sum(dy * (x - shift))], returned as
+ * float64 [2 * C]. Rows are split into chunks (multiples of BN_BLOCK_ROWS) that sum into their own partials,
+ * added here in chunk order: deterministic.
+ */
+export function bnChannelSums(x: number, dy: number, shift: number, M: number, C: number): Float64Array {
+  checkDim('M', M); checkDim('C', C);
+  const sums = new Float64Array(2 * C);
+  if (M === 0 || C === 0) return sums;
+  const [cs, nc] = chunking(M, M * C * (dy ? 2 : 1), tuning.eltParMin, ABI.BN_BLOCK_ROWS);
+  const res = resultsBuffer(nc * C * 16);
+  const o = job(ABI.T_BN_SUMS, cs);
+  jobHeader(J_RESULTS, res);
+  U32[o] = x; U32[o + 1] = dy; U32[o + 2] = shift; I32[o + 3] = M; I32[o + 4] = C;
+  runJob(nc);
+  const partials = new Float64Array(heapF32().buffer, res, nc * 2 * C);
+  for (let c = 0; c < nc; c++) for (let k = 0; k < 2 * C; k++) sums[k] += partials[c * 2 * C + k]!;
+  return sums;
+}
+
+/**
+ * out = a * (x - m) + e per channel, or with dy (not 0) out = a * dy + b * (x - m) + e; coef = float32 [4][C] rows
+ * a, b, m, e. out may alias x or dy. Threaded over row blocks.
+ */
+export function bnAffine(x: number, dy: number, coef: number, out: number, M: number, C: number): void {
+  checkDim('M', M); checkDim('C', C);
+  if (M === 0 || C === 0) return;
+  const [cs, nc] = chunking(M, M * C * (dy ? 2 : 1), tuning.eltParMin, ABI.BN_BLOCK_ROWS);
+  const o = job(ABI.T_BN_AFFINE, cs);
+  U32[o] = x; U32[o + 1] = dy; U32[o + 2] = coef; U32[o + 3] = out; I32[o + 4] = M; I32[o + 5] = C;
+  runJob(nc);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Softmax family (contiguous m x n; outputs may alias inputs)
 
 function rowsJob(task: number, p0: number, p1: number, p2: number, m: number, n: number): void {

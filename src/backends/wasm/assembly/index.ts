@@ -10,7 +10,7 @@ import {
   T_ARGMAX_ROWS, T_SOFTMAX_ROWS, T_LOG_SOFTMAX_ROWS, T_SOFTMAX_XENT, T_SOFTMAX_BWD_ROWS,
   T_LOG_SOFTMAX_BWD_ROWS, T_SGD, T_RMSPROP, T_ADAM, T_ADAGRAD, T_FILL, T_COPY, T_AXPY, T_TRANSPOSE,
   T_CAST_I32_F32, T_STRIDED_COPY, T_COMPARE_F32, T_SELECT_F32, T_POOL2D, T_AVG_POOL2D_GRAD, T_MAX_POOL2D_GRAD, T_INDEX_RANGE, T_SCATTER_ADD, T_GATHER_ROWS,
-  T_CONV_PACK_WEIGHTS, T_CONV2D, T_CONV2D_FILTER_GRAD, T_CONV_SUM_PARTIALS, T_CONV2D_INPUT_GRAD, T_WINOGRAD_WEIGHTS, T_WINOGRAD_CONV, J_OP, J_NCHUNKS, J_COUNTER, J_CHUNK, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, J_P,
+  T_CONV_PACK_WEIGHTS, T_CONV2D, T_CONV2D_FILTER_GRAD, T_CONV_SUM_PARTIALS, T_CONV2D_INPUT_GRAD, T_WINOGRAD_WEIGHTS, T_WINOGRAD_CONV, T_BN_SUMS, T_BN_AFFINE, J_OP, J_NCHUNKS, J_COUNTER, J_CHUNK, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, J_P,
 } from "./abi";
 import { sgemm_blocked, sgemm_narrow } from "./gemm";
 import { fill, axpy, transpose, cast_i32_f32, strided_copy, gather_rows } from "./elementwise";
@@ -20,6 +20,7 @@ import { softmax_rows, log_softmax_rows, softmax_xent, softmax_bwd_rows, log_sof
 import { sgd, rmsprop, adam, adagrad } from "./optim";
 import { compare_f32, select_f32 } from "./select";
 import { pool2d_rows, avg_pool2d_grad_rows, max_pool2d_grad_rows, index_range, scatter_add_rows } from "./pool";
+import { bn_sums_rows, bn_affine_rows } from "./batchnorm";
 import { pack_weights, filter_grad_partial_bytes, conv2d_rows, conv2d_filter_grad_rows, sum_partials, conv2d_input_grad_image } from "./conv";
 import { winograd_transform_weights, winograd_conv_tiles } from "./winograd";
 
@@ -334,6 +335,19 @@ function runChunk(j: usize, op: i32, c: i32, cs: i32, tid: i32): void {
     case T_CONV_SUM_PARTIALS: {
       const rows = I(j, 6);
       sum_partials(U(j, 0), U(j, 1), I(j, 2), I(j, 3), I(j, 4), I(j, 5), lo, lo + cs < rows ? lo + cs : rows);
+      break;
+    }
+    case T_BN_SUMS: {
+      // params: 0 x, 1 dy, 2 shift, 3 M, 4 C; chunk c writes its float64 [2][C] sums at results + c * 16 * C
+      const M = I(j, 3), C = I(j, 4);
+      const sums = <usize>load<u32>(j + J_RESULTS * 4) + <usize>c * <usize>C * 16;
+      bn_sums_rows(U(j, 0), U(j, 1), U(j, 2), sums, C, lo, lo + cs < M ? lo + cs : M);
+      break;
+    }
+    case T_BN_AFFINE: {
+      // params: 0 x, 1 dy, 2 coef, 3 out, 4 M, 5 C
+      const M = I(j, 4);
+      bn_affine_rows(U(j, 0), U(j, 1), U(j, 2), U(j, 3), I(j, 5), lo, lo + cs < M ? lo + cs : M);
       break;
     }
     default: unreachable();
