@@ -1,5 +1,5 @@
-// The Winograd F(2x2, 3x3) kernels (assembly/winograd.ts via kernels.ts conv2dWinograd and
-// conv2dBackpropInputWinograd) against the CPU reference loops (float64 sums), on 1 and 2 threads: odd
+// The Winograd kernels (assembly/winograd.ts via kernels.ts conv2dWinograd, conv2dBackpropInputWinograd:
+// F(2x2, 3x3); conv2dBackpropFilterWinograd: F(3x3, 2x2)) against the CPU reference loops (float64 sums), on 1 and 2 threads: odd
 // output sizes (edge tiles with one valid row or column), 'same', 'valid', asymmetric and cropping pads,
 // one and several images, channel counts with SIMD tails (C % 4 != 0) and CO not a multiple of the
 // micro-kernel's 8 columns, tiny tile blocks (many blocks and chunks) and the default blocking. Outputs
@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffers, assertClose, randF32, rng } from './helpers.js';
 import { getNumThreads, setNumThreads } from '../../src/backends/wasm/runtime.js';
-import { conv2dBackpropInputWinograd, conv2dWinograd, tuning, winogradApplies, type ConvGeometry } from '../../src/backends/wasm/kernels.js';
-import { conv2dBackpropInputRef, conv2dRef } from '../../src/backends/cpu/conv.js';
+import { conv2dBackpropFilterWinograd, conv2dBackpropInputWinograd, conv2dWinograd, tuning, winogradApplies, type ConvGeometry } from '../../src/backends/wasm/kernels.js';
+import { conv2dBackpropFilterRef, conv2dBackpropInputRef, conv2dRef } from '../../src/backends/cpu/conv.js';
 import type { Conv2DParams } from '../../src/core/primitives.js';
 
 interface Case { label: string; x: [number, number, number, number]; co: number; pads: [number, number, number, number] }
@@ -56,9 +56,10 @@ function check(c: Case, seed: number): void {
   const x = randF32(size(xs), r), w = randF32(size(ws), r), dy = randF32(size(ys), r);
   const b = new Buffers();
   try {
-    const y = b.nan(size(ys) + GUARD), dx = b.nan(size(xs) + GUARD);
+    const y = b.nan(size(ys) + GUARD), dx = b.nan(size(xs) + GUARD), dw = b.nan(size(ws) + GUARD);
     conv2dWinograd(b.f32(x), b.f32(w), y, N, c.co, g);
     conv2dBackpropInputWinograd(b.f32(dy), b.f32(w), dx, N, c.co, g);
+    conv2dBackpropFilterWinograd(b.f32(x), b.f32(dy), dw, N, c.co, g);
     const yRef = new Float64Array(size(ys));
     conv2dRef(x, xs, w, ws, p, yRef, ys);
     const dxRef = new Float64Array(size(xs));
@@ -66,6 +67,11 @@ function check(c: Case, seed: number): void {
     // the forward convolution sums 9 * C terms, the input gradient 9 * CO
     assertClose(readChecked(b, y, size(ys), c.label), yRef, tolerance(g.C), tolerance(g.C), `${c.label} conv2d`);
     assertClose(readChecked(b, dx, size(xs), c.label), dxRef, tolerance(c.co), tolerance(c.co), `${c.label} input gradient`);
+    // the filter gradient sums 4 terms per 2x2 tile, N * OH * OW in all
+    const dwRef = new Float64Array(size(ws));
+    conv2dBackpropFilterRef(x, xs, dy, ys, p, dwRef, ws);
+    const ftol = 8e-6 * Math.sqrt(N * g.OH * g.OW);
+    assertClose(readChecked(b, dw, size(ws), c.label), dwRef, ftol, ftol, `${c.label} filter gradient`);
   } finally {
     b.freeAll();
   }
@@ -76,8 +82,9 @@ for (const threads of [1, 2]) {
     const saved = getNumThreads();
     const savedTuning = { ...tuning };
     setNumThreads(threads);
-    // blocks of 4 tiles, and chunks from a few thousand flops: many blocks per chunk, many chunks
-    Object.assign(tuning, { convBlockBytes: 1, gemmParMinFlops: 1000 });
+    // blocks of 4 tiles, chunks from a few thousand flops, filter-gradient partials of 2 tiles: many blocks per
+    // chunk, many chunks (more partials than chunks with tiles: empty ones)
+    Object.assign(tuning, { convBlockBytes: 1, gemmParMinFlops: 1000, convGradMinRows: 8 });
     try {
       CASES.forEach((c, i) => check(c, 100 + i));
     } finally {
@@ -104,6 +111,9 @@ test('Winograd conv: empty outputs, and shapes it does not take', () => {
     const dx = b.nan(2 * 2 * 2 * 8);
     conv2dBackpropInputWinograd(b.f32(1), b.f32(randF32(9 * 8 * 8, rng(1))), dx, 2, 8, g);
     assert.deepEqual([...b.read(dx, 64)], new Array(64).fill(0));
+    const dw = b.nan(9 * 8 * 8);
+    conv2dBackpropFilterWinograd(b.f32(64), b.f32(1), dw, 2, 8, g);
+    assert.deepEqual([...b.read(dw, 9 * 64)], new Array(9 * 64).fill(0));
     const strided = { ...g, H: 8, W: 8, OH: 3, OW: 3, SH: 2, SW: 2 };
     assert.equal(winogradApplies(strided), false);
     assert.equal(winogradApplies({ ...g, KW: 2 }), false);

@@ -2,7 +2,7 @@
  * Convolution on the wasm backend. conv2d and its two gradients run as implicit GEMM (kernels.ts conv2d,
  * conv2dBackpropFilter, conv2dBackpropInput: the patch matrix is packed block by block into per-thread
  * scratch, never materialised); a pointwise convolution (1x1, stride 1, no padding) is a plain GEMM; 3x3
- * stride-1 convolutions with enough channels (forward and input gradient) use Winograd F(2x2, 3x3).
+ * stride-1 convolutions with enough channels use Winograd (forward, input and filter gradients).
  * Grouped convolutions and non-row-major or non-float32 inputs return null (the caller falls back to the
  * reference). Pooling is in pool.ts.
  */
@@ -57,8 +57,8 @@ const isPointwise = (g: K.ConvGeometry): boolean => g.KH === 1 && g.KW === 1 && 
 
 /**
  * 3x3 stride-1 convolutions whose input and output channels (of the convolution actually computed: dY -> dX for
- * the input gradient) are both >= tuning.winogradMinChannels run as Winograd F(2x2, 3x3); thinner ones waste
- * most of the GEMM on channel padding and stay on the direct kernels.
+ * the input gradient) are both >= tuning.winogradMinChannels run as Winograd F(2x2, 3x3), their filter gradients as
+ * F(3x3, 2x2); thinner ones waste most of the GEMM on channel padding and stay on the direct kernels.
  */
 const useWinograd = (g: K.ConvGeometry, inChannels: number, outChannels: number): boolean =>
   K.winogradApplies(g) && Math.min(inChannels, outChannels) >= K.tuning.winogradMinChannels;
@@ -83,6 +83,7 @@ export function conv2dBackpropFilterFast([x, dy]: TensorView[], p: PrimParams['c
   const CO = p.filterShape[3];
   // dW[C, CO] = xᵀ[C, M] @ dY[M, CO]
   if (isPointwise(g)) K.sgemm(true, false, g.C, CO, N * g.H * g.W, 1, ptrOf(x), g.C, ptrOf(dy), CO, 0, s.ptr, CO);
+  else if (useWinograd(g, g.C, CO)) K.conv2dBackpropFilterWinograd(ptrOf(x), ptrOf(dy), s.ptr, N, CO, g);
   else K.conv2dBackpropFilter(ptrOf(x), ptrOf(dy), s.ptr, N, CO, g);
   return s;
 }

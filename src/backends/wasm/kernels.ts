@@ -770,6 +770,41 @@ export function conv2dBackpropInputWinograd(dy: number, w: number, dx: number, N
   winogradRun(dy, w, dx, N, g.C, inputGradAsForward(g, CO), true);
 }
 
+/**
+ * conv2dBackpropFilter (same arguments and result) by Winograd F(3x3, 2x2); needs winogradApplies(g). Chunks of
+ * 2x2 output tiles (at least convGradMinRows / 4 each, a few per thread) accumulate their own partial transformed
+ * gradient; the partials are summed in chunk order and transformed back (deterministic for a given thread count).
+ */
+export function conv2dBackpropFilterWinograd(x: number, dy: number, dw: number, N: number, CO: number, g: ConvGeometry): void {
+  checkWinograd(N, CO, g); checkPtr('x', x); checkPtr('dy', dy); checkPtr('dw', dw);
+  if (g.C === 0 || CO === 0) return;
+  const { exports } = wasmInternals();
+  const tiles = N * Math.ceil(g.OH / 2) * Math.ceil(g.OW / 2);
+  const partialBytes = exports.winograd_filter_grad_partial_bytes(g.C, CO);
+  const P = Math.max(1, Math.min(getNumThreads() * tuning.chunksPerThread, Math.ceil(tiles / (tuning.convGradMinRows / 4)),
+    Math.floor(tuning.convPartialsMaxBytes / partialBytes)));
+  const cs = Math.max(1, Math.ceil(tiles / P));
+  // a block's transformed inputs and gradients (16 x (C + CO) floats a tile) fill about 2 * convBlockBytes
+  const tileBytes = 64 * (Math.ceil(g.C / 4) * 4 + Math.ceil(CO / 8) * 8);
+  const kb = Math.max(4, Math.min(cs, Math.floor((2 * tuning.convBlockBytes) / tileBytes)));
+  const partials = alloc(P * partialBytes);
+  try {
+    const { base, stride } = poolScratch(exports.winograd_filter_grad_scratch_bytes(kb, g.C, CO));
+    let o = job(ABI.T_WINOGRAD_FILTER_GRAD, cs);
+    jobHeader(J_SCRATCH, base);
+    jobHeader(J_SCRATCH_STRIDE, stride);
+    U32[o] = x; U32[o + 1] = dy; U32[o + 2] = partials; I32[o + 3] = tiles; I32[o + 4] = CO; I32[o + 5] = kb;
+    writeGeometry(o + 6, g);
+    runJob(P);
+    const [rcs, rnc] = chunking(g.C, 16 * g.C * CO * P, tuning.eltParMin);
+    o = job(ABI.T_WINOGRAD_FILTER_FINISH, rcs);
+    U32[o] = partials; U32[o + 1] = dw; I32[o + 2] = P; I32[o + 3] = g.C; I32[o + 4] = CO; U32[o + 5] = partialBytes;
+    runJob(rnc);
+  } finally {
+    free(partials);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reductions
 

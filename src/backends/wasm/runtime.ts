@@ -62,6 +62,8 @@ interface Exports {
   conv_input_grad_tile_bytes(rowBlock: number, kd: number): number;
   winograd_weights_bytes(c: number, co: number): number;
   winograd_scratch_bytes(tilesPerBlock: number, c: number): number;
+  winograd_filter_grad_partial_bytes(c: number, co: number): number;
+  winograd_filter_grad_scratch_bytes(tilesPerBlock: number, c: number, co: number): number;
 }
 
 interface State {

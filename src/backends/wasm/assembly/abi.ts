@@ -70,6 +70,8 @@ export const T_CONV2D_INPUT_GRAD = 54; // 0 dy, 1 w, 2 dx, 3 N, 4 CO, 5 Kd, 6 ro
 // Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (assembly/winograd.ts); G as above.
 export const T_WINOGRAD_WEIGHTS = 55; // 0 w, 1 dst, 2 input channels R, 3 output channels, 4 flipped; one chunk
 export const T_WINOGRAD_CONV = 56; // 0 x, 1 transformed w, 2 out, 3 tiles, 4 CO, 5 tiles per block, 6.. G; chunks: tile ranges
+export const T_WINOGRAD_FILTER_GRAD = 57; // 0 x, 1 dy, 2 partials (one per chunk), 3 tiles, 4 CO, 5 tiles per block, 6.. G; chunks: tile ranges
+export const T_WINOGRAD_FILTER_FINISH = 58; // 0 partials, 1 dw, 2 count, 3 C, 4 CO, 5 partial stride (bytes); chunks: input channels
 // Batch normalization over a row-major M x C matrix (assembly/batchnorm.ts); chunks are row ranges starting at
 // multiples of BN_BLOCK_ROWS (the float32 block sums then do not depend on the chunking).
 export const T_BN_SUMS = 60; // 0 x, 1 dy (0: none), 2 shift [C], 3 M, 4 C; results: float64 [2][C] per chunk

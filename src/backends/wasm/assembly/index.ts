@@ -10,7 +10,7 @@ import {
   T_ARGMAX_ROWS, T_SOFTMAX_ROWS, T_LOG_SOFTMAX_ROWS, T_SOFTMAX_XENT, T_SOFTMAX_BWD_ROWS,
   T_LOG_SOFTMAX_BWD_ROWS, T_SGD, T_RMSPROP, T_ADAM, T_ADAGRAD, T_FILL, T_COPY, T_AXPY, T_TRANSPOSE,
   T_CAST_I32_F32, T_STRIDED_COPY, T_COMPARE_F32, T_SELECT_F32, T_POOL2D, T_AVG_POOL2D_GRAD, T_MAX_POOL2D_GRAD, T_INDEX_RANGE, T_SCATTER_ADD, T_GATHER_ROWS,
-  T_CONV_PACK_WEIGHTS, T_CONV2D, T_CONV2D_FILTER_GRAD, T_CONV_SUM_PARTIALS, T_CONV2D_INPUT_GRAD, T_WINOGRAD_WEIGHTS, T_WINOGRAD_CONV, T_BN_SUMS, T_BN_AFFINE, J_OP, J_NCHUNKS, J_COUNTER, J_CHUNK, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, J_P,
+  T_CONV_PACK_WEIGHTS, T_CONV2D, T_CONV2D_FILTER_GRAD, T_CONV_SUM_PARTIALS, T_CONV2D_INPUT_GRAD, T_WINOGRAD_WEIGHTS, T_WINOGRAD_CONV, T_WINOGRAD_FILTER_GRAD, T_WINOGRAD_FILTER_FINISH, T_BN_SUMS, T_BN_AFFINE, J_OP, J_NCHUNKS, J_COUNTER, J_CHUNK, J_SCRATCH, J_SCRATCH_STRIDE, J_RESULTS, J_P,
 } from "./abi";
 import { sgemm_blocked, sgemm_narrow } from "./gemm";
 import { fill, axpy, transpose, cast_i32_f32, strided_copy, gather_rows } from "./elementwise";
@@ -22,11 +22,11 @@ import { compare_f32, select_f32 } from "./select";
 import { pool2d_rows, avg_pool2d_grad_rows, max_pool2d_grad_rows, index_range, scatter_add_rows } from "./pool";
 import { bn_sums_rows, bn_affine_rows } from "./batchnorm";
 import { pack_weights, filter_grad_partial_bytes, conv2d_rows, conv2d_filter_grad_rows, sum_partials, conv2d_input_grad_image } from "./conv";
-import { winograd_transform_weights, winograd_conv_tiles } from "./winograd";
+import { winograd_transform_weights, winograd_conv_tiles, winograd_filter_grad_tiles, winograd_filter_grad_partial_bytes, winograd_filter_grad_finish } from "./winograd";
 
 export { gemm_scratch_bytes, gemm_narrow_scratch_bytes, gemm_mr, gemm_nr } from "./gemm";
 export { packed_weights_bytes, filter_grad_partial_bytes, conv_forward_scratch_bytes, conv_filter_grad_scratch_bytes, conv_input_grad_tile_bytes } from "./conv";
-export { winograd_weights_bytes, winograd_scratch_bytes } from "./winograd";
+export { winograd_weights_bytes, winograd_scratch_bytes, winograd_filter_grad_partial_bytes, winograd_filter_grad_scratch_bytes } from "./winograd";
 
 /** Bumped whenever the job ABI changes; the runtime checks it. */
 export function abi_version(): i32 {
@@ -330,6 +330,19 @@ function runChunk(j: usize, op: i32, c: i32, cs: i32, tid: i32): void {
       const scratch = <usize>load<u32>(j + J_SCRATCH * 4) + <usize>tid * <usize>load<u32>(j + J_SCRATCH_STRIDE * 4);
       const tiles = I(j, 3);
       winograd_conv_tiles(U(j, 0), U(j, 1), U(j, 2), j + <usize>(J_P + 6) * 4, I(j, 4), I(j, 5), lo, lo + cs < tiles ? lo + cs : tiles, scratch);
+      break;
+    }
+    case T_WINOGRAD_FILTER_GRAD: {
+      const scratch = <usize>load<u32>(j + J_SCRATCH * 4) + <usize>tid * <usize>load<u32>(j + J_SCRATCH_STRIDE * 4);
+      const geometry = j + <usize>(J_P + 6) * 4;
+      const tiles = I(j, 3), CO = I(j, 4);
+      const partial = U(j, 2) + <usize>c * <usize>winograd_filter_grad_partial_bytes(load<i32>(geometry, 8), CO);
+      winograd_filter_grad_tiles(U(j, 0), U(j, 1), partial, geometry, CO, I(j, 5), lo, lo + cs < tiles ? lo + cs : tiles, scratch);
+      break;
+    }
+    case T_WINOGRAD_FILTER_FINISH: {
+      const C = I(j, 3);
+      winograd_filter_grad_finish(U(j, 0), U(j, 1), I(j, 2), C, I(j, 4), U(j, 5), lo, lo + cs < C ? lo + cs : C);
       break;
     }
     case T_CONV_SUM_PARTIALS: {
