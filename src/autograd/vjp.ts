@@ -13,6 +13,7 @@ import { broadcastTo, cast, reshape, split, swapAxes, transpose } from '../ops/m
 import { matmul } from '../ops/linalg.js';
 import { prod, sum } from '../ops/reduce.js';
 import { onesLike } from '../ops/create.js';
+import { batchNormVjps } from './vjp-batchnorm.js';
 
 type Grads = (Tensor | null)[];
 /** g: gradient of the output; xs: inputs; out: the output; needs[i]: whether input i wants a gradient. */
@@ -128,6 +129,7 @@ export const vjpRules: { [P in Prim]: Vjp<P> } = {
   maxPool2dGrad: (gg, [x], _o, p, needs) => [null, needs[1] ? run('gather', [reshape(gg, [-1]), run('maxPool2dArgmax', [x], p)], { axis: 0 }) : null],
   avgPool2d: (g, [x], _o, p) => [run('avgPool2dGrad', [g], { ...p, inputShape: x.shape.slice() })],
   avgPool2dGrad: (g, _xs, _o, p) => [run('avgPool2d', [g], { poolSize: p.poolSize, strides: p.strides, pads: p.pads })],
+  ...batchNormVjps,
 
   reluGrad: (gg, [x]) => [null, run('reluGrad', [x, gg], {})],
   softmax: (g, _xs, y) => [mul(y, sub(g, sum(mul(g, y), -1, true)))],

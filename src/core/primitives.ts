@@ -67,7 +67,7 @@ export interface FusedParams {
   sparseSoftmaxCrossEntropyGrad: None;
 }
 
-export interface PrimParams extends UnaryParams, BinaryParams, CompareParams, ReduceParams, ViewParams, OtherParams, FusedParams, ConvParams {}
+export interface PrimParams extends UnaryParams, BinaryParams, CompareParams, ReduceParams, ViewParams, OtherParams, FusedParams, ConvParams, NormParams {}
 export type Prim = keyof PrimParams;
 export type ViewPrim = keyof ViewParams;
 export type KernelPrim = Exclude<Prim, ViewPrim>;
@@ -337,7 +337,70 @@ export const rules: { [P in Prim]: Rule<P> } = {
       return { shape: p.inputShape.slice(), dtype: dy.dtype };
     },
   },
+  moments: { arity: 1, infer: ([x], p) => ({ shape: [2, channelsOf('moments', x, p.axis)], dtype: x.dtype }) },
+  batchNorm: {
+    arity: 4,
+    infer: ([x, stats, gamma, beta], p) => {
+      checkNormInputs('batchNorm', x, p.axis, { stats, gamma, beta });
+      return { shape: x.shape.slice(), dtype: x.dtype };
+    },
+  },
+  batchNormParamGrad: {
+    arity: 3,
+    infer: ([x, stats, dy], p) => {
+      checkNormInputs('batchNormParamGrad', x, p.axis, { stats, dy });
+      return { shape: [2, x.shape[p.axis]], dtype: x.dtype };
+    },
+  },
+  batchNormInputGrad: {
+    arity: 5,
+    infer: ([x, stats, gamma, dy, paramGrad], p) => {
+      checkNormInputs('batchNormInputGrad', x, p.axis, { stats, gamma, dy, paramGrad });
+      return { shape: x.shape.slice(), dtype: x.dtype };
+    },
+  },
 };
+
+// ---- NORM-PRIMITIVES: batch normalization (fused primitives) ----
+
+/**
+ * Batch normalization over every axis but `axis` (the channels). Statistics travel as one [2, C] tensor:
+ * row 0 the mean, row 1 the biased variance. `batchNorm` normalises with whatever statistics it is given (the
+ * batch's own in training, the moving ones in inference); when they are `moments(x)` of the same x, the gradient
+ * rule uses the two fused backward primitives instead of differentiating through the statistics.
+ */
+export interface NormParams {
+  /** [x] -> [2, C]: per-channel mean and biased variance. */
+  moments: { axis: number };
+  /** [x, stats, gamma, beta] -> (x - mean) / sqrt(var + epsilon) * gamma + beta. */
+  batchNorm: { axis: number; epsilon: number };
+  /** [x, stats, dy] -> [2, C]: row 0 sum(dy * xhat) (= dgamma), row 1 sum(dy) (= dbeta). */
+  batchNormParamGrad: { axis: number; epsilon: number };
+  /**
+   * [x, stats, gamma, dy, paramGrad] -> dx of batchNorm(x, moments(x), gamma, beta) through both paths (direct and
+   * via the statistics): gamma / sqrt(var + eps) * (dy - dbeta / n - xhat * dgamma / n), n = elements per channel.
+   */
+  batchNormInputGrad: { axis: number; epsilon: number };
+}
+export type NormPrim = keyof NormParams;
+
+function channelsOf(op: string, x: Meta, axis: number): number {
+  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: needs a float tensor, got ${x.dtype}`);
+  if (!Number.isInteger(axis) || axis < 0 || axis >= x.shape.length) {
+    throw new ShapeError(`${op}: channel axis ${axis} is out of range for ${fmtShape(x.shape)}`);
+  }
+  return x.shape[axis];
+}
+
+function checkNormInputs(op: string, x: Meta, axis: number, others: Record<string, Meta>): void {
+  const c = channelsOf(op, x, axis);
+  const expected: Record<string, readonly number[]> = { stats: [2, c], gamma: [c], beta: [c], paramGrad: [2, c], dy: x.shape };
+  for (const [name, m] of Object.entries(others)) {
+    if (!shapesEqual(m.shape, expected[name]) || m.dtype !== x.dtype) {
+      throw new ShapeError(`${op}: ${name} must be ${fmtShape(expected[name])} ${x.dtype} for an input ${fmtShape(x.shape)} with channels on axis ${axis}, got ${fmtShape(m.shape)} ${m.dtype}`);
+    }
+  }
+}
 
 function checkLogitsAndLabels(op: string, logits: Meta, labels: Meta): void {
   if (logits.shape.length !== 2 || !isFloat(logits.dtype)) throw new ShapeError(`${op}: logits must be a float [batch, classes] tensor, got ${fmtShape(logits.shape)} ${logits.dtype}`);

@@ -15,7 +15,8 @@ export function assertClose(actual: Tensor | ArrayLike<number> | number, expecte
   assert.equal(a.length, e.length, `${options.message ?? 'assertClose'}: ${a.length} values, expected ${e.length}`);
   for (let i = 0; i < e.length; i++) {
     const ok = Number.isNaN(e[i]) ? Number.isNaN(a[i]) : a[i] === e[i] || Math.abs(a[i] - e[i]) <= atol + rtol * Math.abs(e[i]);
-    assert.ok(ok, `${options.message ?? 'assertClose'}: element ${i} is ${a[i]}, expected ${e[i]} (rtol ${rtol}, atol ${atol})\n  actual:   ${a.join(', ')}\n  expected: ${e.join(', ')}`);
+    // The message joins every element, so it is built only on failure (building it per element made large comparisons quadratic).
+    if (!ok) assert.fail(`${options.message ?? 'assertClose'}: element ${i} is ${a[i]}, expected ${e[i]} (rtol ${rtol}, atol ${atol})\n  actual:   ${a.join(', ')}\n  expected: ${e.join(', ')}`);
   }
 }
 

@@ -498,6 +498,47 @@ row({
   tol: { float32: [1e-5, 2e-5] },
 });
 
+// ================================================================ normalization
+
+for (const axis of [-1, 1]) {
+  row({
+    name: `moments(axis=${axis})`,
+    ops: ['moments'],
+    fn: (dt, x) => dt.moments(x, axis),
+    ref: (x) => R.moments(x, axis),
+    samples: axis === -1 ? [S([], [5, 3]), S([], [2, 3, 2, 5]), S([], [1, 4])] : [S([], [2, 3, 4]), S([], [3, 2])],
+    grad: true,
+  });
+  // training mode: the batch's own statistics, so the gradient flows through them (the fused backward)
+  row({
+    name: `batchNorm(x, moments(x), gamma, beta, axis=${axis})`,
+    ops: ['batchNorm', 'moments'],
+    fn: (dt, x, g, b) => dt.batchNorm(x, dt.moments(x, axis), g, b, { axis }),
+    ref: (x, g, b) => R.batchNorm(x, R.moments(x, axis), g, b, axis, 1e-3),
+    samples: axis === -1 ? [S([], [6, 3], [3], [3]), S([], [2, 3, 3, 4], [4], [4])] : [S([], [3, 2, 4], [2], [2])],
+    grad: true,
+    composed: true,
+  });
+}
+// inference mode: given statistics (moving averages), every input differentiable
+row({
+  name: 'batchNorm(x, stats, gamma, beta, epsilon 0.01)',
+  ops: ['batchNorm'],
+  fn: (dt, x, st, g, b) => dt.batchNorm(x, st, g, b, { epsilon: 0.01 }),
+  ref: (x, st, g, b) => R.batchNorm(x, st, g, b, -1, 0.01),
+  samples: [S(['any', 'pos'], [4, 3], [2, 3], [3], [3]), S(['any', 'pos'], [2, 2, 2, 5], [2, 5], [5], [5])],
+  grad: true,
+});
+row({
+  name: 'batchNorm(x, stats) without gamma and beta',
+  ops: ['batchNorm'],
+  fn: (dt, x, st) => dt.batchNorm(x, st),
+  ref: (x, st) => R.batchNorm(x, st, R.nd([x.shape[x.shape.length - 1]], new Array(x.shape[x.shape.length - 1]).fill(1)), R.nd([x.shape[x.shape.length - 1]], new Array(x.shape[x.shape.length - 1]).fill(0)), -1, 1e-3),
+  samples: [S(['any', 'pos'], [3, 4], [2, 4])],
+  grad: true,
+  composed: true,
+});
+
 // ================================================================ movement
 
 row({

@@ -482,3 +482,20 @@ export function pool2d(x: Nd, kind: 'max' | 'avg', o: { poolSize: [number, numbe
 
 export const nchwToNhwc = (x: Nd): Nd => transpose(x, [0, 2, 3, 1]);
 export const nhwcToNchw = (x: Nd): Nd => transpose(x, [0, 3, 1, 2]);
+
+/** Per-channel mean and biased variance over every axis but `axis`, as [2, C]. */
+export function moments(x: Nd, axis: number): Nd {
+  const ax = normAxis(axis, x.shape.length);
+  const others = x.shape.map((_, i) => i).filter((i) => i !== ax);
+  return stack([reduce(x, others, false, meanOf), reduce(x, others, false, (v) => varOf(v))], 0);
+}
+
+/** (x - mean) / sqrt(variance + epsilon) * gamma + beta along channel axis `axis`, stats = [2, C]. */
+export function batchNorm(x: Nd, stats: Nd, gamma: Nd, beta: Nd, axis: number, epsilon: number): Nd {
+  const ax = normAxis(axis, x.shape.length);
+  const c = x.shape[ax];
+  return build(x.shape, (idx) => {
+    const k = idx[ax];
+    return ((at(x, idx) - stats.data[k]) / Math.sqrt(stats.data[c + k] + epsilon)) * gamma.data[k] + beta.data[k];
+  });
+}

@@ -10,6 +10,7 @@ import type { OutMeta } from '../../core/primitives.js';
 import { contiguousStrides, sizeOf } from '../../core/shape.js';
 import { materialize, permuted } from './strided.js';
 import { makeConvKernels } from './conv.js';
+import { makeNormKernels } from './batchnorm.js';
 import { erf, roundHalfEven, sigmoid } from './special.js';
 import type { CpuStorage } from './storage.js';
 
@@ -255,6 +256,7 @@ export function makeCpuKernels(adopt: (data: DataArray, dtype: DType) => CpuStor
     },
     copy: ([x], _p, out) => wrap(materialize(x).slice(), out),
     ...makeConvKernels(wrap),
+    ...makeNormKernels(wrap),
   };
 }
 

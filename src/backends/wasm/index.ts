@@ -14,6 +14,7 @@ import { alloc, free, heapF32, heapI32, initWasm } from './runtime.js';
 import * as K from './kernels.js';
 import * as conv from './conv.js';
 import * as pool from './pool.js';
+import * as bn from './batchnorm.js';
 import { gatherInto, heapFor, indexOf, isRowMajor, itemBytes, readView, viewPtr } from './memory-views.js';
 
 export interface WasmStorage extends Storage {
@@ -390,6 +391,10 @@ const kernels: KernelTable = {
   maxPool2dArgmax: fast('maxPool2dArgmax', (xs, p, out) => pool.maxPool2dArgmaxFast(xs, p, out, allocStorage)),
   maxPool2dGrad: fast('maxPool2dGrad', (xs, p, out) => pool.maxPool2dGradFast(xs, p, out, allocStorage)),
   avgPool2d: fast('avgPool2d', (xs, p, out) => pool.avgPool2dFast(xs, p, out, allocStorage)),
+  moments: fast('moments', (xs, p, out) => bn.momentsFast(xs, p, out, allocStorage)),
+  batchNorm: fast('batchNorm', (xs, p, out) => bn.batchNormFast(xs, p, out, allocStorage)),
+  batchNormParamGrad: fast('batchNormParamGrad', (xs, p, out) => bn.batchNormParamGradFast(xs, p, out, allocStorage)),
+  batchNormInputGrad: fast('batchNormInputGrad', (xs, p, out) => bn.batchNormInputGradFast(xs, p, out, allocStorage)),
   avgPool2dGrad: fast('avgPool2dGrad', (xs, p, out) => pool.avgPool2dGradFast(xs, p, out, allocStorage)),
 };
 

@@ -4,9 +4,9 @@ import { noGrad } from '../../core/engine.js';
 import { assign } from '../../core/assign.js';
 import { normalizeAxis } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
-import { add, mul, rsqrt, sub } from '../../ops/elementwise.js';
-import { reshape } from '../../ops/movement.js';
-import { mean, variance } from '../../ops/reduce.js';
+import { add, mul } from '../../ops/elementwise.js';
+import { cast, narrow, reshape, stack } from '../../ops/movement.js';
+import { batchNorm, moments } from '../../ops/nn.js';
 import { Layer, type CallOptions, type LayerConfig, type WeightInitializer, type WeightRegularizer } from '../layer.js';
 import { fmtLayerShape, type LayerShape } from '../symbolic.js';
 import { registerLayer } from '../registry.js';
@@ -89,27 +89,24 @@ export class BatchNormalization extends Layer {
   call(inputs: Tensor | Tensor[], options: CallOptions): Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const axis = normalizeAxis(this.name, this.axis, x.rank);
-    const reduceAxes = x.shape.map((_, i) => i).filter((i) => i !== axis);
-    const bshape = x.shape.map((d, i) => (i === axis ? d : 1));
+    const like = (t: Tensor | null | undefined): Tensor | null => (!t ? null : t.dtype !== x.dtype ? cast(t, x.dtype) : t);
     const useBatchStats = options.training === true && this.trainable;
-    let m: Tensor;
-    let v: Tensor;
+    let stats: Tensor;
     if (useBatchStats) {
-      m = mean(x, reduceAxes);
-      v = variance(x, reduceAxes);
+      stats = moments(x, axis);
       noGrad(() => {
-        assign(this.movingMean!, add(mul(this.movingMean!, this.momentum), mul(m, 1 - this.momentum)));
-        assign(this.movingVariance!, add(mul(this.movingVariance!, this.momentum), mul(v, 1 - this.momentum)));
+        const batch = like(stats)!;
+        const update = (moving: Tensor, row: number): void => {
+          const value = reshape(narrow(batch, 0, row, 1), [-1]);
+          assign(moving, add(mul(moving, this.momentum), mul(cast(value, moving.dtype), 1 - this.momentum)));
+        };
+        update(this.movingMean!, 0);
+        update(this.movingVariance!, 1);
       });
     } else {
-      m = this.movingMean!;
-      v = this.movingVariance!;
+      stats = like(stack([this.movingMean!, this.movingVariance!]))!;
     }
-    let invStd = rsqrt(add(v, this.epsilon));
-    if (this.gamma) invStd = mul(invStd, this.gamma);
-    let y = mul(sub(x, reshape(m, bshape)), reshape(invStd, bshape));
-    if (this.beta) y = add(y, reshape(this.beta, bshape));
-    return y;
+    return batchNorm(x, stats, like(this.gamma), like(this.beta), { axis, epsilon: this.epsilon });
   }
 
   override getConfig(): Record<string, unknown> {
