@@ -47,6 +47,25 @@ export function uniformFloat32(): number {
   return (nextUint32() >>> 8) / 2 ** 24;
 }
 
+/**
+ * Sets out[i] = low + (high - low) * u for every i, u drawn like uniformFloat32 (the same values, in the same order).
+ * The generator state lives in locals for the loop: per-element calls that read and write the module's state cost
+ * ~12 ns a draw, which made a dropout mask of a CNN batch (400k draws) take 5 ms.
+ */
+export function fillUniformFloat32(out: { length: number; [i: number]: number }, low: number, high: number): void {
+  let a = s0, b = s1, c = s2, d = s3;
+  const scale = (high - low) / 2 ** 24;
+  for (let i = 0; i < out.length; i++) {
+    const r = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
+    const t = b << 9;
+    c ^= a; d ^= b; b ^= c; a ^= d;
+    c ^= t;
+    d = rotl(d, 11);
+    out[i] = low + scale * (r >>> 8);
+  }
+  s0 = a; s1 = b; s2 = c; s3 = d;
+}
+
 /** Standard normal (Box-Muller, both values used). */
 export function normal(): number {
   if (spareNormal !== null) {

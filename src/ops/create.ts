@@ -165,8 +165,12 @@ function randomFill(shape: readonly number[], dtype: DType, op: string, draw: ()
 /** Uniform in [low, high). */
 export function rand(shape: readonly number[], options: { low?: number; high?: number; dtype?: DType } = {}): Tensor {
   const { low = 0, high = 1, dtype = 'float32' } = options;
-  const uniform = dtype === 'float32' ? rng.uniformFloat32 : rng.uniform;
-  return randomFill(shape, dtype, 'rand', () => low + (high - low) * uniform());
+  if (dtype === 'float32') {
+    const data = new Float32Array(sizeOf(checkShape(shape, 'rand')));
+    rng.fillUniformFloat32(data, low, high);
+    return fromData(data, shape, 'float32');
+  }
+  return randomFill(shape, dtype, 'rand', () => low + (high - low) * rng.uniform());
 }
 /** Normal with the given mean and standard deviation. */
 export function randn(shape: readonly number[], options: { mean?: number; std?: number; dtype?: DType } = {}): Tensor {

@@ -1,6 +1,7 @@
 /** Creating tensors and reading them back. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as rng from '../../src/core/random.js';
 import * as dt from '../../src/index.js';
 import { assertClose, assertThrowsWith, values } from '../helpers/assert.js';
 import '../helpers/use-cpu.js';
@@ -158,6 +159,14 @@ describe('random creators', () => {
     const mean = v.reduce((p, x) => p + x, 0) / v.length;
     assert.ok(Math.abs(mean - 0.5) < 0.15, `mean ${mean}`);
     assert.equal(dt.rand([2], { dtype: 'float64' }).dtype, 'float64');
+  });
+  test('float32 rand draws the stream element by element, like the per-draw generator', () => {
+    dt.seed(5);
+    const a = [values(dt.rand([7], { low: -1, high: 2 })), values(dt.rand([3]))];
+    dt.seed(5);
+    const one = (low: number, high: number): number => Math.fround(low + (high - low) * rng.uniformFloat32());
+    const b = [Array.from({ length: 7 }, () => one(-1, 2)), Array.from({ length: 3 }, () => one(0, 1))];
+    assert.deepEqual(a, b);
   });
   test('randn has the requested mean and std', () => {
     dt.seed(2);
