@@ -8,8 +8,9 @@ import { trainCommand } from './train.js';
 const HELP = `deepts — deep learning in TypeScript
 
 Usage:
-  deepts train mnist [--model mlp] [--epochs N] [--batch-size N] [--optimizer NAME] [--lr X]
-                     [--seed N] [--limit N] [--save DIR] [--validation-split F] [--verbose 0|1|2]
+  deepts train mnist [--model mlp|cnn|lenet5|resnet-small] [--epochs N] [--batch-size N] [--optimizer NAME]
+                     [--lr X] [--seed N] [--limit N] [--save DIR] [--validation-split F] [--verbose 0|1|2]
+                     [--backend wasm|cpu] [--threads N]
   deepts eval DIR [--limit N] [--batch-size N]
                                        evaluate a saved model on the MNIST test set (first N images)
   deepts predict DIR [--count N]       predicted class and probability for the first N test images (default 10)
@@ -20,6 +21,10 @@ Usage:
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(HELP);
+    return 0;
+  }
   try {
     switch (command) {
       case 'train':

@@ -111,4 +111,7 @@ test('clear errors: missing or invalid DIR, bad flags, unknown model or command'
   assert.equal(help.result, 0);
   assert.match(help.out, /deepts eval DIR \[--limit N\] \[--batch-size N\]/);
   assert.match(help.out, /deepts predict DIR \[--count N\]/);
+  const trainHelp = await run(['train', '--help']);
+  assert.equal(trainHelp.result, 0);
+  assert.match(trainHelp.out, /--model mlp\|cnn\|lenet5\|resnet-small/);
 });
