@@ -19,9 +19,23 @@ export abstract class LearningRateSchedule {
   abstract readonly className: string;
   /** The learning rate at `step` (a non-negative number of completed updates). */
   abstract call(step: number): number;
+  /**
+   * The constructor's parameters in order, each also a property of the instance: `getConfig` reads them and
+   * `configurable(Class)` rebuilds an instance from them. Empty for schedules that cannot be serialized.
+   */
+  static readonly params: readonly string[] = [];
   /** A JSON-compatible config from which `fromConfig` rebuilds the same schedule. */
   getConfig(): ScheduleConfig {
-    throw new DeeptsError(`learning-rate schedule ${this.className} does not implement getConfig(), so it cannot be serialized`);
+    const params = (this.constructor as typeof LearningRateSchedule).params;
+    if (params.length === 0) throw new DeeptsError(`learning-rate schedule ${this.className} does not implement getConfig(), so it cannot be serialized`);
+    const self = this as unknown as Record<string, unknown>;
+    return Object.fromEntries(params.map((k) => [k, Array.isArray(self[k]) ? (self[k] as unknown[]).slice() : self[k]]));
+  }
+  /** Rebuilds a schedule from `getConfig()`'s output (snake_case keys accepted); missing optional values take their defaults. */
+  static fromConfig<T extends LearningRateSchedule>(this: (new (...args: never[]) => T) & { params: readonly string[] }, config: ScheduleConfig): T {
+    if (this.params.length === 0) throw new DeeptsError(`learning-rate schedule ${this.name} cannot be built from a config`);
+    const c = prepare(this.name, config, this.params);
+    return new this(...(this.params.map((k) => c[k] ?? undefined) as never[]));
   }
   toString(): string {
     return `${this.className}(${JSON.stringify(this.getConfig())})`;
@@ -33,34 +47,40 @@ function checkStep(name: string, step: number): number {
   return step;
 }
 
-/** `initial * decayRate^(step / decaySteps)`; with `staircase`, the exponent is floored. */
-export class ExponentialDecay extends LearningRateSchedule {
-  readonly className: string = 'ExponentialDecay';
+/**
+ * The shared form of ExponentialDecay and InverseTimeDecay: a function of p = step / decaySteps, floored with
+ * `staircase`.
+ */
+abstract class StepFractionDecay extends LearningRateSchedule {
+  static override readonly params = ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase', 'name'];
   constructor(
     readonly initialLearningRate: number,
     readonly decaySteps: number,
     readonly decayRate: number,
     readonly staircase = false,
-    readonly name = 'ExponentialDecay',
+    readonly name: string = new.target.name,
   ) {
     super();
-    checkNumber('ExponentialDecay', 'initialLearningRate', initialLearningRate);
-    checkNumber('ExponentialDecay', 'decaySteps', decaySteps, { min: 0, minExclusive: true });
-    checkNumber('ExponentialDecay', 'decayRate', decayRate);
-    checkBoolean('ExponentialDecay', 'staircase', staircase);
+    const where = new.target.name;
+    checkNumber(where, 'initialLearningRate', initialLearningRate);
+    checkNumber(where, 'decaySteps', decaySteps, { min: 0, minExclusive: true });
+    checkNumber(where, 'decayRate', decayRate);
+    checkBoolean(where, 'staircase', staircase);
   }
+  protected abstract decayed(p: number): number;
   call(step: number): number {
     checkStep(this.className, step);
     let p = step / this.decaySteps;
     if (this.staircase) p = Math.floor(p);
+    return this.decayed(p);
+  }
+}
+
+/** `initial * decayRate^(step / decaySteps)`; with `staircase`, the exponent is floored. */
+export class ExponentialDecay extends StepFractionDecay {
+  readonly className: string = 'ExponentialDecay';
+  protected decayed(p: number): number {
     return this.initialLearningRate * Math.pow(this.decayRate, p);
-  }
-  override getConfig(): ScheduleConfig {
-    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase, name: this.name };
-  }
-  static fromConfig(config: ScheduleConfig): ExponentialDecay {
-    const c = prepare('ExponentialDecay', config, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase', 'name']);
-    return new ExponentialDecay(c.initialLearningRate as number, c.decaySteps as number, c.decayRate as number, (c.staircase as boolean) ?? false, (c.name as string) ?? undefined);
   }
 }
 
@@ -70,6 +90,7 @@ export class ExponentialDecay extends LearningRateSchedule {
  */
 export class PiecewiseConstantDecay extends LearningRateSchedule {
   readonly className: string = 'PiecewiseConstantDecay';
+  static override readonly params = ['boundaries', 'values', 'name'];
   readonly boundaries: readonly number[];
   readonly values: readonly number[];
   constructor(
@@ -97,13 +118,6 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
     for (let i = 0; i < this.boundaries.length; i++) if (step <= this.boundaries[i]) return this.values[i];
     return this.values[this.values.length - 1];
   }
-  override getConfig(): ScheduleConfig {
-    return { boundaries: this.boundaries.slice(), values: this.values.slice(), name: this.name };
-  }
-  static fromConfig(config: ScheduleConfig): PiecewiseConstantDecay {
-    const c = prepare('PiecewiseConstantDecay', config, ['boundaries', 'values', 'name']);
-    return new PiecewiseConstantDecay(c.boundaries as number[], c.values as number[], (c.name as string) ?? undefined);
-  }
 }
 
 /**
@@ -112,6 +126,7 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
  */
 export class StepDecay extends LearningRateSchedule {
   readonly className: string = 'StepDecay';
+  static override readonly params = ['initialLearningRate', 'stepSize', 'gamma', 'name'];
   constructor(
     readonly initialLearningRate: number,
     readonly stepSize: number,
@@ -127,43 +142,13 @@ export class StepDecay extends LearningRateSchedule {
     checkStep(this.className, step);
     return this.initialLearningRate * Math.pow(this.gamma, Math.floor(step / this.stepSize));
   }
-  override getConfig(): ScheduleConfig {
-    return { initialLearningRate: this.initialLearningRate, stepSize: this.stepSize, gamma: this.gamma, name: this.name };
-  }
-  static fromConfig(config: ScheduleConfig): StepDecay {
-    const c = prepare('StepDecay', config, ['initialLearningRate', 'stepSize', 'gamma', 'name']);
-    return new StepDecay(c.initialLearningRate as number, c.stepSize as number, (c.gamma as number) ?? undefined, (c.name as string) ?? undefined);
-  }
 }
 
 /** `initial / (1 + decayRate * step / decaySteps)`; with `staircase`, `step / decaySteps` is floored. */
-export class InverseTimeDecay extends LearningRateSchedule {
+export class InverseTimeDecay extends StepFractionDecay {
   readonly className: string = 'InverseTimeDecay';
-  constructor(
-    readonly initialLearningRate: number,
-    readonly decaySteps: number,
-    readonly decayRate: number,
-    readonly staircase = false,
-    readonly name = 'InverseTimeDecay',
-  ) {
-    super();
-    checkNumber('InverseTimeDecay', 'initialLearningRate', initialLearningRate);
-    checkNumber('InverseTimeDecay', 'decaySteps', decaySteps, { min: 0, minExclusive: true });
-    checkNumber('InverseTimeDecay', 'decayRate', decayRate);
-    checkBoolean('InverseTimeDecay', 'staircase', staircase);
-  }
-  call(step: number): number {
-    checkStep(this.className, step);
-    let p = step / this.decaySteps;
-    if (this.staircase) p = Math.floor(p);
+  protected decayed(p: number): number {
     return this.initialLearningRate / (1 + this.decayRate * p);
-  }
-  override getConfig(): ScheduleConfig {
-    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase, name: this.name };
-  }
-  static fromConfig(config: ScheduleConfig): InverseTimeDecay {
-    const c = prepare('InverseTimeDecay', config, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase', 'name']);
-    return new InverseTimeDecay(c.initialLearningRate as number, c.decaySteps as number, c.decayRate as number, (c.staircase as boolean) ?? false, (c.name as string) ?? undefined);
   }
 }
 
@@ -176,6 +161,7 @@ export class InverseTimeDecay extends LearningRateSchedule {
  */
 export class CosineDecay extends LearningRateSchedule {
   readonly className: string = 'CosineDecay';
+  static override readonly params = ['initialLearningRate', 'decaySteps', 'alpha', 'warmupTarget', 'warmupSteps', 'name'];
   constructor(
     readonly initialLearningRate: number,
     readonly decaySteps: number,
@@ -204,20 +190,6 @@ export class CosineDecay extends LearningRateSchedule {
     }
     return this.decay(s - this.warmupSteps, this.warmupTarget);
   }
-  override getConfig(): ScheduleConfig {
-    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, alpha: this.alpha, name: this.name, warmupTarget: this.warmupTarget, warmupSteps: this.warmupSteps };
-  }
-  static fromConfig(config: ScheduleConfig): CosineDecay {
-    const c = prepare('CosineDecay', config, ['initialLearningRate', 'decaySteps', 'alpha', 'name', 'warmupTarget', 'warmupSteps']);
-    return new CosineDecay(
-      c.initialLearningRate as number,
-      c.decaySteps as number,
-      (c.alpha as number) ?? undefined,
-      (c.warmupTarget as number | null) ?? null,
-      (c.warmupSteps as number) ?? undefined,
-      (c.name as string) ?? undefined,
-    );
-  }
 }
 
 /**
@@ -226,6 +198,7 @@ export class CosineDecay extends LearningRateSchedule {
  */
 export class CosineDecayRestarts extends LearningRateSchedule {
   readonly className: string = 'CosineDecayRestarts';
+  static override readonly params = ['initialLearningRate', 'firstDecaySteps', 'tMul', 'mMul', 'alpha', 'name'];
   constructor(
     readonly initialLearningRate: number,
     readonly firstDecaySteps: number,
@@ -256,20 +229,6 @@ export class CosineDecayRestarts extends LearningRateSchedule {
     const cosineDecayed = 0.5 * Math.pow(this.mMul, restart) * (1 + Math.cos(Math.PI * fraction));
     return this.initialLearningRate * ((1 - this.alpha) * cosineDecayed + this.alpha);
   }
-  override getConfig(): ScheduleConfig {
-    return { initialLearningRate: this.initialLearningRate, firstDecaySteps: this.firstDecaySteps, tMul: this.tMul, mMul: this.mMul, alpha: this.alpha, name: this.name };
-  }
-  static fromConfig(config: ScheduleConfig): CosineDecayRestarts {
-    const c = prepare('CosineDecayRestarts', config, ['initialLearningRate', 'firstDecaySteps', 'tMul', 'mMul', 'alpha', 'name']);
-    return new CosineDecayRestarts(
-      c.initialLearningRate as number,
-      c.firstDecaySteps as number,
-      (c.tMul as number) ?? undefined,
-      (c.mMul as number) ?? undefined,
-      (c.alpha as number) ?? undefined,
-      (c.name as string) ?? undefined,
-    );
-  }
 }
 
 /**
@@ -278,6 +237,7 @@ export class CosineDecayRestarts extends LearningRateSchedule {
  */
 export class PolynomialDecay extends LearningRateSchedule {
   readonly className: string = 'PolynomialDecay';
+  static override readonly params = ['initialLearningRate', 'decaySteps', 'endLearningRate', 'power', 'cycle', 'name'];
   constructor(
     readonly initialLearningRate: number,
     readonly decaySteps: number,
@@ -302,20 +262,6 @@ export class PolynomialDecay extends LearningRateSchedule {
     const p = s / decaySteps;
     return (this.initialLearningRate - this.endLearningRate) * Math.pow(1 - p, this.power) + this.endLearningRate;
   }
-  override getConfig(): ScheduleConfig {
-    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, endLearningRate: this.endLearningRate, power: this.power, cycle: this.cycle, name: this.name };
-  }
-  static fromConfig(config: ScheduleConfig): PolynomialDecay {
-    const c = prepare('PolynomialDecay', config, ['initialLearningRate', 'decaySteps', 'endLearningRate', 'power', 'cycle', 'name']);
-    return new PolynomialDecay(
-      c.initialLearningRate as number,
-      c.decaySteps as number,
-      (c.endLearningRate as number) ?? undefined,
-      (c.power as number) ?? undefined,
-      (c.cycle as boolean) ?? undefined,
-      (c.name as string) ?? undefined,
-    );
-  }
 }
 
 /** Wraps a plain `(step) => lr` function (what `learningRate: (step) => ...` becomes). Not serializable. */
@@ -335,7 +281,7 @@ export class FunctionSchedule extends LearningRateSchedule {
   }
 }
 
-function prepare(where: string, config: ScheduleConfig, keys: string[]): Record<string, unknown> {
+function prepare(where: string, config: ScheduleConfig, keys: readonly string[]): Record<string, unknown> {
   if (!isPlainObject(config)) throw new ValueError(`${where}.fromConfig: expected a config object, received ${JSON.stringify(config)}`);
   const c = camelConfig(config);
   checkKeys(`${where}.fromConfig`, c, keys);
@@ -352,13 +298,13 @@ const registry = new Map<string, { className: string; fromConfig: ScheduleFactor
 export function register(className: string, fromConfig: ScheduleFactory): void {
   registry.set(registryKey(className), { className, fromConfig });
 }
-register('ExponentialDecay', ExponentialDecay.fromConfig);
-register('PiecewiseConstantDecay', PiecewiseConstantDecay.fromConfig);
-register('StepDecay', StepDecay.fromConfig);
-register('InverseTimeDecay', InverseTimeDecay.fromConfig);
-register('CosineDecay', CosineDecay.fromConfig);
-register('CosineDecayRestarts', CosineDecayRestarts.fromConfig);
-register('PolynomialDecay', PolynomialDecay.fromConfig);
+register('ExponentialDecay', (config) => ExponentialDecay.fromConfig(config));
+register('PiecewiseConstantDecay', (config) => PiecewiseConstantDecay.fromConfig(config));
+register('StepDecay', (config) => StepDecay.fromConfig(config));
+register('InverseTimeDecay', (config) => InverseTimeDecay.fromConfig(config));
+register('CosineDecay', (config) => CosineDecay.fromConfig(config));
+register('CosineDecayRestarts', (config) => CosineDecayRestarts.fromConfig(config));
+register('PolynomialDecay', (config) => PolynomialDecay.fromConfig(config));
 
 /** The registered schedule class names. */
 export function known(): string[] {
