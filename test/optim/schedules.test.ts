@@ -199,3 +199,22 @@ test('learningRate can be set at run time; a number cannot silently replace a sc
   close(opt.learningRate, 0.02);
   assert.throws(() => opt.getConfig(), /cannot be serialized/);
 });
+
+test('a custom schedule with static params serializes through the base class and the registry', () => {
+  class Halving extends LearningRateSchedule {
+    readonly className = 'Halving';
+    static override readonly params = ['initial', 'every'];
+    constructor(readonly initial: number, readonly every = 10) {
+      super();
+    }
+    call(step: number): number {
+      return this.initial * 0.5 ** Math.floor(step / this.every);
+    }
+  }
+  schedules.register('Halving', (c) => Halving.fromConfig(c));
+  const json = JSON.parse(JSON.stringify(schedules.serialize(new Halving(1, 3))));
+  assert.deepEqual(json, { className: 'Halving', config: { initial: 1, every: 3 } });
+  assert.equal(schedules.deserialize(json).call(7), 0.25);
+  assert.equal(Halving.fromConfig({ initial: 2 }).call(10), 1); // `every` missing: its default
+  assert.throws(() => Halving.fromConfig({ initial: 2, evry: 3 }), /Halving\.fromConfig: unknown option "evry"/);
+});
