@@ -16,112 +16,81 @@ import type { CpuStorage } from './storage.js';
 
 type Shape4 = readonly number[];
 
-/** y[n, oy, ox, co] = sum over ky, kx, ci in co's group of x[n, iy, ix, ci] * w[ky, kx, ci - group start, co]. */
-export function conv2dRef(x: DataArray, xs: Shape4, w: DataArray, ws: Shape4, p: Conv2DParams, y: DataArray, ys: Shape4): void {
+/**
+ * Calls visit(yBase, xBase, wTap) for every output pixel and each of its in-bounds kernel taps, in the order
+ * (n, oy, ox, ky, kx): the offsets of the output pixel's channels, the input pixel's channels and the tap's
+ * [C / groups, CO] block of the kernel.
+ */
+function forEachTap(xs: Shape4, ws: Shape4, ys: Shape4, p: Conv2DParams, visit: (yBase: number, xBase: number, wTap: number) => void): void {
   const [N, H, W, C] = xs;
   const [KH, KW, CIG, CO] = ws;
   const [, OH, OW] = ys;
-  const COG = CO / p.groups;
-  const acc = new Float64Array(CO);
   for (let n = 0; n < N; n++) {
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
-        acc.fill(0);
+        const yBase = ((n * OH + oy) * OW + ox) * CO;
         for (let ky = 0; ky < KH; ky++) {
           const iy = oy * p.strides[0] - p.pads[0] + ky * p.dilations[0];
           if (iy < 0 || iy >= H) continue;
           for (let kx = 0; kx < KW; kx++) {
             const ix = ox * p.strides[1] - p.pads[2] + kx * p.dilations[1];
             if (ix < 0 || ix >= W) continue;
-            const xBase = ((n * H + iy) * W + ix) * C;
-            const wTap = (ky * KW + kx) * CIG * CO;
-            for (let g = 0; g < p.groups; g++) {
-              const co0 = g * COG;
-              for (let ci = 0; ci < CIG; ci++) {
-                const xv = x[xBase + g * CIG + ci];
-                if (xv === 0) continue;
-                const wRow = wTap + ci * CO;
-                for (let co = co0; co < co0 + COG; co++) acc[co] += xv * w[wRow + co];
-              }
-            }
+            visit(yBase, ((n * H + iy) * W + ix) * C, (ky * KW + kx) * CIG * CO);
           }
         }
-        const yBase = ((n * OH + oy) * OW + ox) * CO;
-        for (let co = 0; co < CO; co++) y[yBase + co] = acc[co];
       }
     }
   }
 }
 
+/**
+ * Visits every (input channel ci, its group's output channels [co0, co0 + COG)) pair of a kernel tap: `wRow` is the
+ * offset of w[ky, kx, ci - group start, 0] within the tap's block.
+ */
+function forEachChannel(ws: Shape4, groups: number, visit: (ci: number, wRow: number, co0: number, coEnd: number) => void): void {
+  const [, , CIG, CO] = ws;
+  const COG = CO / groups;
+  for (let g = 0; g < groups; g++) {
+    for (let ci = 0; ci < CIG; ci++) visit(g * CIG + ci, ci * CO, g * COG, (g + 1) * COG);
+  }
+}
+
+/** y[n, oy, ox, co] = sum over ky, kx, ci in co's group of x[n, iy, ix, ci] * w[ky, kx, ci - group start, co]. */
+export function conv2dRef(x: DataArray, xs: Shape4, w: DataArray, ws: Shape4, p: Conv2DParams, y: DataArray, ys: Shape4): void {
+  const acc = new Float64Array(y.length);
+  forEachTap(xs, ws, ys, p, (yBase, xBase, wTap) =>
+    forEachChannel(ws, p.groups, (ci, wRow, co0, coEnd) => {
+      const xv = x[xBase + ci];
+      if (xv === 0) return;
+      for (let co = co0; co < coEnd; co++) acc[yBase + co] += xv * w[wTap + wRow + co];
+    }),
+  );
+  for (let i = 0; i < y.length; i++) y[i] = acc[i];
+}
+
 /** dx[n, iy, ix, ci] = sum over (oy, ox, ky, kx) that read (iy, ix) and co in ci's group of dy[n, oy, ox, co] * w[ky, kx, ci', co]. */
 export function conv2dBackpropInputRef(dy: DataArray, dys: Shape4, w: DataArray, ws: Shape4, p: Conv2DParams, dx: DataArray, xs: Shape4): void {
-  const [N, H, W, C] = xs;
-  const [KH, KW, CIG, CO] = ws;
-  const [, OH, OW] = dys;
-  const COG = CO / p.groups;
   const acc = new Float64Array(dx.length);
-  for (let n = 0; n < N; n++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const dyBase = ((n * OH + oy) * OW + ox) * CO;
-        for (let ky = 0; ky < KH; ky++) {
-          const iy = oy * p.strides[0] - p.pads[0] + ky * p.dilations[0];
-          if (iy < 0 || iy >= H) continue;
-          for (let kx = 0; kx < KW; kx++) {
-            const ix = ox * p.strides[1] - p.pads[2] + kx * p.dilations[1];
-            if (ix < 0 || ix >= W) continue;
-            const xBase = ((n * H + iy) * W + ix) * C;
-            const wTap = (ky * KW + kx) * CIG * CO;
-            for (let g = 0; g < p.groups; g++) {
-              const co0 = g * COG;
-              for (let ci = 0; ci < CIG; ci++) {
-                const wRow = wTap + ci * CO;
-                let s = 0;
-                for (let co = co0; co < co0 + COG; co++) s += dy[dyBase + co] * w[wRow + co];
-                acc[xBase + g * CIG + ci] += s;
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+  forEachTap(xs, ws, dys, p, (dyBase, xBase, wTap) =>
+    forEachChannel(ws, p.groups, (ci, wRow, co0, coEnd) => {
+      let s = 0;
+      for (let co = co0; co < coEnd; co++) s += dy[dyBase + co] * w[wTap + wRow + co];
+      acc[xBase + ci] += s;
+    }),
+  );
   for (let i = 0; i < dx.length; i++) dx[i] = acc[i];
 }
 
 /** dw[ky, kx, ci', co] = sum over n, oy, ox of x[n, iy, ix, ci] * dy[n, oy, ox, co] (ci in co's group). */
 export function conv2dBackpropFilterRef(x: DataArray, xs: Shape4, dy: DataArray, dys: Shape4, p: Conv2DParams, dw: DataArray, ws: Shape4): void {
-  const [N, H, W, C] = xs;
-  const [KH, KW, CIG, CO] = ws;
-  const [, OH, OW] = dys;
-  const COG = CO / p.groups;
   const acc = new Float64Array(dw.length);
-  for (let n = 0; n < N; n++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const dyBase = ((n * OH + oy) * OW + ox) * CO;
-        for (let ky = 0; ky < KH; ky++) {
-          const iy = oy * p.strides[0] - p.pads[0] + ky * p.dilations[0];
-          if (iy < 0 || iy >= H) continue;
-          for (let kx = 0; kx < KW; kx++) {
-            const ix = ox * p.strides[1] - p.pads[2] + kx * p.dilations[1];
-            if (ix < 0 || ix >= W) continue;
-            const xBase = ((n * H + iy) * W + ix) * C;
-            const wTap = (ky * KW + kx) * CIG * CO;
-            for (let g = 0; g < p.groups; g++) {
-              const co0 = g * COG;
-              for (let ci = 0; ci < CIG; ci++) {
-                const xv = x[xBase + g * CIG + ci];
-                if (xv === 0) continue;
-                const wRow = wTap + ci * CO;
-                for (let co = co0; co < co0 + COG; co++) acc[wRow + co] += xv * dy[dyBase + co];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+  forEachTap(xs, ws, dys, p, (dyBase, xBase, wTap) =>
+    forEachChannel(ws, p.groups, (ci, wRow, co0, coEnd) => {
+      const xv = x[xBase + ci];
+      if (xv === 0) return;
+      for (let co = co0; co < coEnd; co++) acc[wTap + wRow + co] += xv * dy[dyBase + co];
+    }),
+  );
   for (let i = 0; i < dw.length; i++) dw[i] = acc[i];
 }
 
