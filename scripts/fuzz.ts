@@ -13,7 +13,7 @@
 import { encodeIdx, parseIdx } from '../src/data/idx.js';
 import { readMnistRaw } from '../src/data/mnist-files.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
-import { kerasH5Corpus, modelJsonCorpus } from '../test/io/fuzz-corpora.js';
+import { kerasH5Corpus, modelJsonCorpus, safetensorsCorpus } from '../test/io/fuzz-corpora.js';
 import { fuzzKerasH5, fuzzModelJson, fuzzOnnxExport } from '../src/io/fuzz-targets.js';
 import { idxFuzzSeed, runFuzz, runFuzzIsolated, safetensorsFuzzSeed, type FuzzReport, type FuzzSeed, type ParseFn, type ParserRef } from '../src/io/fuzz.js';
 
@@ -99,35 +99,18 @@ function idxCorpus(): FuzzSeed[] {
   return seeds.map(idxFuzzSeed);
 }
 
-function safetensorsCorpus(): FuzzSeed[] {
-  const seeds = [
-    encodeSafetensors(
-      {
-        'layer.0.weight': { dtype: 'F32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] },
-        'layer.0.bias': { dtype: 'F16', shape: [3], data: [0.5, -1, 2] },
-        emb: { dtype: 'BF16', shape: [2, 2], data: [1, 2, 3, 4] },
-        step: { dtype: 'I64', shape: [], data: [7n] },
-        mask: { dtype: 'BOOL', shape: [3], data: [true, false, true] },
-        ids: { dtype: 'I32', shape: [2], data: [1, 2] },
-        small: { dtype: 'I8', shape: [2], data: [-1, 1] },
-        pix: { dtype: 'U8', shape: [2], data: [0, 255] },
-        h: { dtype: 'I16', shape: [1], data: [-5] },
-        d: { dtype: 'F64', shape: [1], data: [0.25] },
-        none: { dtype: 'F32', shape: [0], data: [] },
-      },
-      { format: 'pt', epoch: '3' },
-    ),
-    encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: [1, 2] } }),
+function safetensorsSeeds(): FuzzSeed[] {
+  const more = [
     encodeSafetensors({}, { only: 'metadata' }),
     encodeSafetensors({ 'dense/kernel': { dtype: 'F32', shape: [16, 8], data: new Float32Array(128).map((_, i) => Math.sin(i)) }, 'dense/bias': { dtype: 'F32', shape: [8], data: new Float32Array(8) } }),
   ];
-  return seeds.map(safetensorsFuzzSeed);
+  return [...safetensorsCorpus(), ...more.map(safetensorsFuzzSeed)];
 }
 
 const PARSERS: Record<string, { corpus: () => FuzzSeed[]; ref: ParserRef; fn: ParseFn; minTimeLimitMs?: number }> = {
   idx: { corpus: idxCorpus, ref: { module: new URL('../src/data/idx.ts', import.meta.url).href, export: 'parseIdx', file: 'fuzz.idx' }, fn: (b) => parseIdx(b, 'fuzz.idx') },
   safetensors: {
-    corpus: safetensorsCorpus,
+    corpus: safetensorsSeeds,
     ref: { module: new URL('../src/io/safetensors.ts', import.meta.url).href, export: 'decodeSafetensors', file: 'fuzz.safetensors' },
     fn: (b) => decodeSafetensors(b, 'fuzz.safetensors'),
   },

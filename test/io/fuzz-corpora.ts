@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import * as dt from '../../src/index.js';
-import { embeddedJsonFuzzSeed, jsonFuzzSeed, type FuzzSeed } from '../../src/io/fuzz.js';
+import { embeddedJsonFuzzSeed, jsonFuzzSeed, safetensorsFuzzSeed, type FuzzSeed } from '../../src/io/fuzz.js';
+import { encodeSafetensors } from '../../src/io/safetensors.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../../src/train/saving.js';
 
 const KERAS_FIXTURES = ['keras2_mlp.h5', 'keras2_cnn.h5', 'keras2_functional.h5', 'keras3_cnn.h5', 'keras3_functional.h5', 'keras22_h5py2.h5'];
@@ -38,4 +39,27 @@ export function modelJsonCorpus(): FuzzSeed[] {
     m.dispose();
     return jsonFuzzSeed(new TextEncoder().encode(json));
   });
+}
+
+/** Safetensors seeds: every dtype, a scalar, an empty tensor and metadata; then the smallest file. */
+export function safetensorsCorpus(): FuzzSeed[] {
+  return [
+    encodeSafetensors(
+      {
+        'layer.0.weight': { dtype: 'F32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] },
+        'layer.0.bias': { dtype: 'F16', shape: [3], data: [0.5, -1, 2] },
+        emb: { dtype: 'BF16', shape: [2, 2], data: [1, 2, 3, 4] },
+        step: { dtype: 'I64', shape: [], data: [7n] },
+        mask: { dtype: 'BOOL', shape: [3], data: [true, false, true] },
+        ids: { dtype: 'I32', shape: [2], data: [1, 2] },
+        small: { dtype: 'I8', shape: [2], data: [-1, 1] },
+        pix: { dtype: 'U8', shape: [2], data: [0, 255] },
+        h: { dtype: 'I16', shape: [1], data: [-5] },
+        d: { dtype: 'F64', shape: [1], data: [0.25] },
+        none: { dtype: 'F32', shape: [0], data: [] },
+      },
+      { format: 'pt', epoch: '3' },
+    ),
+    encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: [1, 2] } }),
+  ].map(safetensorsFuzzSeed);
 }

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeIdx, parseIdx } from '../../src/data/idx.js';
-import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
-import { assertFuzzClean, idxFuzzSeed, mutate, runFuzz, runFuzzIsolated, safetensorsFuzzSeed, type FuzzSeed } from '../../src/io/fuzz.js';
+import { decodeSafetensors } from '../../src/io/safetensors.js';
+import { assertFuzzClean, idxFuzzSeed, mutate, runFuzz, runFuzzIsolated, type FuzzSeed } from '../../src/io/fuzz.js';
 import { FormatError } from '../../src/core/errors.js';
+import { safetensorsCorpus } from './fuzz-corpora.js';
 
 const idxCorpus: FuzzSeed[] = [
   idxFuzzSeed(encodeIdx({ dtype: 'uint8', shape: [3, 4, 5], data: new Uint8Array(60).map((_, i) => i) })),
@@ -12,27 +13,7 @@ const idxCorpus: FuzzSeed[] = [
   idxFuzzSeed(encodeIdx({ dtype: 'float64', shape: [], data: [Math.E] })),
 ];
 
-const stCorpus: FuzzSeed[] = [
-  safetensorsFuzzSeed(
-    encodeSafetensors(
-      {
-        'layer.0.weight': { dtype: 'F32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] },
-        'layer.0.bias': { dtype: 'F16', shape: [3], data: [0.5, -1, 2] },
-        emb: { dtype: 'BF16', shape: [2, 2], data: [1, 2, 3, 4] },
-        step: { dtype: 'I64', shape: [], data: [7n] },
-        mask: { dtype: 'BOOL', shape: [3], data: [true, false, true] },
-        ids: { dtype: 'I32', shape: [2], data: [1, 2] },
-        small: { dtype: 'I8', shape: [2], data: [-1, 1] },
-        pix: { dtype: 'U8', shape: [2], data: [0, 255] },
-        h: { dtype: 'I16', shape: [1], data: [-5] },
-        d: { dtype: 'F64', shape: [1], data: [0.25] },
-        none: { dtype: 'F32', shape: [0], data: [] },
-      },
-      { format: 'pt', epoch: '3' },
-    ),
-  ),
-  safetensorsFuzzSeed(encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: [1, 2] } })),
-];
+const stCorpus: FuzzSeed[] = safetensorsCorpus();
 
 test('mutations are deterministic per (seed, index) and vary between indices', () => {
   for (const i of [0, 1, 77, 4095]) {
