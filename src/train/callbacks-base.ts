@@ -22,10 +22,14 @@ export abstract class Callback {
   onTestEnd(_logs?: Logs): void | Promise<void> {}
 }
 
-/** A plain object with any of the hooks works as a callback too (like tfjs's CustomCallback). */
-export type CallbackHooks = Partial<Pick<Callback, 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | 'onBatchBegin' | 'onBatchEnd' | 'onTestBegin' | 'onTestEnd'>>;
+/** The hooks a callback can implement. */
+export const HOOK_NAMES = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'onTestBegin', 'onTestEnd'] as const;
 
-class HookCallback extends Callback {
+/** A plain object with any of the hooks works as a callback too (like tfjs's CustomCallback). */
+export type CallbackHooks = Partial<Pick<Callback, (typeof HOOK_NAMES)[number]>>;
+
+/** A callback whose hooks are the given functions. */
+export class HookCallback extends Callback {
   constructor(private readonly hooks: CallbackHooks) {
     super();
   }

@@ -10,7 +10,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { dirname } from 'node:path';
 import { DeeptsError, ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { Callback, type CallbackHooks, type Logs } from './callbacks-base.js';
+import { Callback, HOOK_NAMES, HookCallback, type CallbackHooks, type Logs } from './callbacks-base.js';
 import type { Model } from './model.js';
 import { saveWeights } from './saving.js';
 
@@ -533,24 +533,15 @@ export class CSVLogger extends Callback {
 // ---------------------------------------------------------------------------------------------------------------
 
 /** A callback from functions: `new LambdaCallback({onEpochEnd: (epoch, logs) => ...})` (Keras's LambdaCallback). */
-export class LambdaCallback extends Callback {
-  constructor(private readonly hooks: CallbackHooks) {
-    super();
+export class LambdaCallback extends HookCallback {
+  constructor(hooks: CallbackHooks) {
     if (!hooks || typeof hooks !== 'object') throw new ValueError('LambdaCallback: expected an object of hook functions, e.g. {onEpochEnd: (epoch, logs) => ...}');
-    const known = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'onTestBegin', 'onTestEnd'];
     for (const [k, f] of Object.entries(hooks)) {
-      if (!known.includes(k)) throw new ValueError(`LambdaCallback: unknown hook "${k}" (known: ${known.join(', ')})`);
+      if (!(HOOK_NAMES as readonly string[]).includes(k)) throw new ValueError(`LambdaCallback: unknown hook "${k}" (known: ${HOOK_NAMES.join(', ')})`);
       if (typeof f !== 'function') throw new ValueError(`LambdaCallback: ${k} must be a function`);
     }
+    super(hooks);
   }
-  override onTrainBegin(logs?: Logs) { return this.hooks.onTrainBegin?.(logs); }
-  override onTrainEnd(logs?: Logs) { return this.hooks.onTrainEnd?.(logs); }
-  override onEpochBegin(e: number, logs?: Logs) { return this.hooks.onEpochBegin?.(e, logs); }
-  override onEpochEnd(e: number, logs?: Logs) { return this.hooks.onEpochEnd?.(e, logs); }
-  override onBatchBegin(b: number, logs?: Logs) { return this.hooks.onBatchBegin?.(b, logs); }
-  override onBatchEnd(b: number, logs?: Logs) { return this.hooks.onBatchEnd?.(b, logs); }
-  override onTestBegin(logs?: Logs) { return this.hooks.onTestBegin?.(logs); }
-  override onTestEnd(logs?: Logs) { return this.hooks.onTestEnd?.(logs); }
 }
 
 /** Factories in camelCase (tfjs style): `callbacks.earlyStopping({patience: 2})`. */

@@ -351,22 +351,20 @@ export function predict(model: Model, x: Data, args: { batchSize?: number } = {}
 
 /** One training step on the given batch; returns `{loss, ...metrics}` of that batch. */
 export function trainOnBatch(model: Model, x: Data, y: Data): Logs {
-  const c = compiledOf(model, 'trainOnBatch');
-  const xs = asList(x, 'trainOnBatch x');
-  const ys = asList(y, 'trainOnBatch y');
-  sampleCount(xs, ys, 'trainOnBatch');
-  const trackers = new Trackers(c);
-  trainStep(model, c, xs, ys, trackers);
-  return trackers.logs();
+  return onBatch(model, x, y, 'trainOnBatch', trainStep);
 }
 
 /** Loss and metrics of one batch, without updating weights. */
 export function testOnBatch(model: Model, x: Data, y: Data): Logs {
-  const c = compiledOf(model, 'testOnBatch');
-  const xs = asList(x, 'testOnBatch x');
-  const ys = asList(y, 'testOnBatch y');
-  sampleCount(xs, ys, 'testOnBatch');
+  return onBatch(model, x, y, 'testOnBatch', testStep);
+}
+
+function onBatch(model: Model, x: Data, y: Data, where: string, step: typeof testStep): Logs {
+  const c = compiledOf(model, where);
+  const xs = asList(x, `${where} x`);
+  const ys = asList(y, `${where} y`);
+  sampleCount(xs, ys, where);
   const trackers = new Trackers(c);
-  testStep(model, c, xs, ys, trackers);
+  step(model, c, xs, ys, trackers);
   return trackers.logs();
 }
