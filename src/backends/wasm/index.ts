@@ -45,7 +45,9 @@ function packed(v: TensorView, temps: WasmStorage[]): number {
 function copyView(v: TensorView, dst: number): void {
   if (v.dtype !== 'bool' && v.shape.length <= 8 && v.shape.length > 0 && sizeOf(v.shape) > 0) {
     conv.copyStrided(viewPtr(v), dst, v.shape, v.strides);
-  } else gatherInto(v, heapFor(v.dtype), indexOf(v.dtype, dst));
+  } else if (!(v.dtype === 'bool' && K.moveStrided(viewPtr(v), dst, v.shape, v.strides, contiguous(v.shape), 1))) {
+    gatherInto(v, heapFor(v.dtype), indexOf(v.dtype, dst));
+  }
 }
 
 function release(temps: WasmStorage[]): void {
@@ -183,6 +185,41 @@ function reduceKernel<P extends 'sum' | 'max' | 'min'>(prim: P, op: K.ReduceOp):
   });
 }
 
+function unaryExtKernel<P extends 'erf' | 'sin' | 'cos'>(prim: P): Kernel<P> {
+  return fast(prim, ([x], _p, out) => {
+    if (!isF32([x])) return null;
+    const temps: WasmStorage[] = [];
+    const src = packed(x, temps);
+    const r = allocStorage('float32', Math.max(sizeOf(out.shape), 1));
+    K.unaryExt(prim, src, r.ptr, sizeOf(out.shape));
+    release(temps);
+    return r;
+  });
+}
+
+/** Logical ops of bool, float32 or int32 operands (truth: != 0) into bool bytes. */
+function logicalKernel<P extends 'logicalNot' | 'logicalAnd' | 'logicalOr' | 'logicalXor'>(prim: P, op: K.LogicalOp): Kernel<P> {
+  return fast(prim, (xs, _p, out) => {
+    const dtype = xs[0].dtype;
+    if (dtype !== 'bool' && dtype !== 'float32' && dtype !== 'int32') return null;
+    const n = sizeOf(out.shape);
+    const r = allocStorage('bool', Math.max(n, 1));
+    const temps: WasmStorage[] = [];
+    K.logical(op, packed(xs[0], temps), xs.length > 1 ? packed(xs[1], temps) : 0, r.ptr, n, dtype);
+    release(temps);
+    return r;
+  });
+}
+
+/** [outer, middle, inner] sizes of a shape split around the consecutive axes [a0, a1), or null when they are not consecutive. */
+function middleSplit(shape: readonly number[], axes: readonly number[]): [number, number, number] | null {
+  const ax = [...axes].sort((u, v) => u - v);
+  if (ax.some((a, i) => a !== ax[0] + i)) return null;
+  const a0 = ax.length ? ax[0] : shape.length;
+  const a1 = a0 + ax.length;
+  return [sizeOf(shape.slice(0, a0)), sizeOf(shape.slice(a0, a1)), sizeOf(shape.slice(a1))];
+}
+
 /** The GEMM operand description of a [..., rows, cols] view, or null when it needs packing. */
 function gemmOperand(v: TensorView): { ptr: number; trans: boolean; ld: number; batchStride: number } | null {
   const r = v.shape.length;
@@ -242,16 +279,16 @@ const kernels: KernelTable = {
   log: unaryKernel('log', 'log'),
   log1p: unaryKernel('log1p', 'log1p'),
   sqrt: unaryKernel('sqrt', 'sqrt'),
-  sin: viaReference('sin'),
-  cos: viaReference('cos'),
+  sin: unaryExtKernel('sin'),
+  cos: unaryExtKernel('cos'),
   tanh: unaryKernel('tanh', 'tanh'),
   sigmoid: unaryKernel('sigmoid', 'sigmoid'),
   relu: unaryKernel('relu', 'relu'),
-  erf: viaReference('erf'),
+  erf: unaryExtKernel('erf'),
   floor: unaryKernel('floor', 'floor'),
   ceil: unaryKernel('ceil', 'ceil'),
   round: unaryKernel('round', 'round'),
-  logicalNot: viaReference('logicalNot'),
+  logicalNot: logicalKernel('logicalNot', 'not'),
   add: binaryKernel('add', 'add'),
   sub: binaryKernel('sub', 'sub'),
   mul: binaryKernel('mul', 'mul'),
@@ -265,9 +302,9 @@ const kernels: KernelTable = {
   lessEqual: compareKernel('lessEqual', 'le'),
   greater: compareKernel('greater', 'gt'),
   greaterEqual: compareKernel('greaterEqual', 'ge'),
-  logicalAnd: viaReference('logicalAnd'),
-  logicalOr: viaReference('logicalOr'),
-  logicalXor: viaReference('logicalXor'),
+  logicalAnd: logicalKernel('logicalAnd', 'and'),
+  logicalOr: logicalKernel('logicalOr', 'or'),
+  logicalXor: logicalKernel('logicalXor', 'xor'),
   where: fast('where', ([c, a, b], _p, out) => {
     if (c.dtype !== 'bool' || !isF32([a, b])) return null;
     const n = sizeOf(out.shape);
@@ -279,7 +316,16 @@ const kernels: KernelTable = {
     return r;
   }),
   sum: reduceKernel('sum', 'sum'),
-  prod: viaReference('prod'),
+  prod: fast('prod', ([x], p, out) => {
+    // product over consecutive axes of float32 (in float64) or int32 (wrapping)
+    const split = middleSplit(x.shape, p.axes);
+    if ((x.dtype !== 'float32' && x.dtype !== 'int32') || !split) return null;
+    const s = allocStorage(out.dtype, Math.max(sizeOf(out.shape), 1));
+    const temps: WasmStorage[] = [];
+    K.prod(packed(x, temps), s.ptr, split[0], split[1], split[2], x.dtype === 'int32');
+    release(temps);
+    return s;
+  }),
   max: reduceKernel('max', 'max'),
   min: reduceKernel('min', 'min'),
   argmax: fast('argmax', ([x], p, out) => {
@@ -289,10 +335,49 @@ const kernels: KernelTable = {
     K.argmaxRows(viewPtr(x), s.ptr, sizeOf(out.shape), x.shape[p.axis]);
     return s;
   }),
-  argmin: viaReference('argmin'),
+  argmin: fast('argmin', ([x], p, out) => {
+    const split = middleSplit(x.shape, [p.axis]);
+    if ((x.dtype !== 'float32' && x.dtype !== 'int32') || !split || x.shape.length === 0) return null;
+    const s = allocStorage('int32', Math.max(sizeOf(out.shape), 1));
+    const temps: WasmStorage[] = [];
+    K.argmin(packed(x, temps), s.ptr, split[0], split[1], split[2], x.dtype === 'int32');
+    release(temps);
+    return s;
+  }),
   matmul,
-  unslice: viaReference('unslice'),
-  concat: viaReference('concat'),
+  unslice: fast('unslice', ([x], p, out) => {
+    // zeros, then x moved into the strided region starts + i * steps (each dtype: 4- or 1-byte moves)
+    const eb = itemBytes(out.dtype) as 1 | 4;
+    const total = sizeOf(out.shape);
+    const s = allocStorage(out.dtype, Math.max(total, 1));
+    if (total === 0) return s;
+    const full = contiguous(out.shape);
+    // a slice with as many elements as the output covers all of it (in-bounds, nonzero steps): no zero fill
+    if (sizeOf(x.shape) !== total) K.fill(s.ptr, Math.ceil((total * eb) / 4), 0);
+    const start = p.starts.reduce((o, st, i) => o + st * full[i], 0);
+    if (!K.moveStrided(viewPtr(x), s.ptr + start * eb, x.shape, x.strides, full.map((f, i) => f * p.steps[i]), eb)) {
+      wasmBackend.free(s);
+      return null;
+    }
+    return s;
+  }),
+  concat: fast('concat', (xs, p, out) => {
+    // each input moved into its slab of the output (strided destination rows of the output's row length)
+    const eb = itemBytes(out.dtype) as 1 | 4;
+    const total = sizeOf(out.shape);
+    const s = allocStorage(out.dtype, Math.max(total, 1));
+    if (total === 0) return s;
+    const full = contiguous(out.shape);
+    let at = 0;
+    for (const x of xs) {
+      if (!K.moveStrided(viewPtr(x), s.ptr + at * full[p.axis] * eb, x.shape, x.strides, full, eb)) {
+        wasmBackend.free(s);
+        return null;
+      }
+      at += x.shape[p.axis];
+    }
+    return s;
+  }),
   gather: fast('gather', ([x, i], p, out) => {
     // row gather along axis 0 of a row-major tensor (batches of a shuffled dataset, embeddings)
     if (p.axis !== 0 || !isRowMajor(x) || !isRowMajor(i)) return null;

@@ -41,6 +41,8 @@ export const tuning = {
   eltParMinHeavy: 1 << 12,
   /** Optimizer updates (read 2-4 streams, write 2-3): crossover ~16K. */
   optimParMin: 1 << 13,
+  /** Strided moves (concat, unslice, bool packing) are split across threads from 2x this many bytes. */
+  moveParMinBytes: 1 << 18,
   /** Chunks per thread when a job is split (dynamic load balancing granularity). */
   chunksPerThread: 4,
   /** GEMM jobs are cut into about this many tiles per thread (each tile repacks its A and B parts). */
@@ -444,6 +446,120 @@ export function stridedCopy(src: number, dst: number, shape: readonly number[], 
   U32[o] = src; U32[o + 1] = dst; I32[o + 2] = rank; I32[o + 3] = rank ? rows : 1;
   for (let d = 0; d < 8; d++) { I32[o + 4 + d] = d < rank ? shape[d]! : 1; I32[o + 12 + d] = d < rank ? strides[d]! : 0; }
   runJob(nc);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strided moves and the primitives that ran the CPU reference before (assembly/movement.ts)
+
+/**
+ * Moves a strided view into a strided destination (elements of 1 or 4 bytes): element (i_0, ..., i_{r-1}) of
+ * `shape` goes from src + eb * sum(i_d srcStrides[d]) to dst + eb * sum(i_d dstStrides[d]) (strides in elements;
+ * source strides may be 0 or negative; destinations must not repeat or overlap the source). Dims of size 1 are
+ * dropped and dims contiguous on both sides merged; returns false (nothing written) when more than 8 remain.
+ * Rows of the collapsed shape are split across the pool when large; a fully contiguous move is a threaded copy.
+ */
+export function moveStrided(src: number, dst: number, shape: readonly number[], srcStrides: readonly number[], dstStrides: readonly number[], eb: 1 | 4): boolean {
+  const sh: number[] = [], ss: number[] = [], ds: number[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    checkDim('shape', n);
+    if (n === 0) return true;
+    if (n === 1) continue;
+    const k = sh.length - 1;
+    if (k >= 0 && ss[k] === srcStrides[d]! * n && ds[k] === dstStrides[d]! * n) {
+      sh[k] *= n; ss[k] = srcStrides[d]!; ds[k] = dstStrides[d]!;
+    } else {
+      sh.push(n); ss.push(srcStrides[d]!); ds.push(dstStrides[d]!);
+    }
+  }
+  if (sh.length === 0) { sh.push(1); ss.push(1); ds.push(1); }
+  const rank = sh.length;
+  if (rank > 8) return false;
+  const n = sh[rank - 1]!;
+  if (rank === 1 && ss[0] === 1 && ds[0] === 1) {
+    copyBytes(src, dst, n * eb);
+    return true;
+  }
+  let rows = 1;
+  for (let d = 0; d < rank - 1; d++) rows *= sh[d]!;
+  const [cs, nc] = chunking(rows, rows * n * eb, tuning.moveParMinBytes);
+  const o = job(ABI.T_MOVE, cs);
+  U32[o] = src; U32[o + 1] = dst; I32[o + 2] = rank; I32[o + 3] = rows; I32[o + 4] = eb;
+  for (let d = 0; d < 8; d++) {
+    I32[o + 5 + d] = d < rank ? sh[d]! : 1; I32[o + 13 + d] = d < rank ? ss[d]! : 0; I32[o + 21 + d] = d < rank ? ds[d]! : 0;
+  }
+  runJob(nc);
+  return true;
+}
+
+export const UnaryExtOps = { erf: 0, sin: 1, cos: 2 } as const; // X_* in assembly/movement.ts
+export type UnaryExtOp = keyof typeof UnaryExtOps;
+const TRIG_LIMIT = 1048576;
+
+/**
+ * y[i] = erf / sin / cos of x[i] (float32, i < n; y may equal x only for erf). erf: max error ~2e-7 relative;
+ * sin/cos: exact range reduction (float64, three-part pi/2) for |x| < 2^20, float32 polynomials (~1 ulp); the
+ * rare finite |x| >= 2^20 are recomputed here with Math.sin / Math.cos.
+ */
+export function unaryExt(op: UnaryExtOp, x: number, y: number, n: number): void {
+  checkDim('n', n);
+  if (n === 0) return;
+  const kind = UnaryExtOps[op];
+  const [cs, nc] = chunking(n, n, tuning.eltParMinHeavy, 16);
+  const res = kind === 0 ? 0 : resultsBuffer(nc * 4);
+  const o = job(ABI.T_UNARY_EXT, cs);
+  jobHeader(J_RESULTS, res);
+  I32[o] = kind; U32[o + 1] = x; U32[o + 2] = y; I32[o + 3] = n;
+  runJob(nc);
+  if (!res) return;
+  let huge = 0;
+  for (let c = 0; c < nc; c++) huge += I32[(res >>> 2) + c]!;
+  if (huge === 0) return;
+  const F = heapF32();
+  const f = op === 'sin' ? Math.sin : Math.cos;
+  for (let i = 0; i < n; i++) {
+    const v = F[(x >>> 2) + i]!;
+    if (Math.abs(v) >= TRIG_LIMIT && Number.isFinite(v)) F[(y >>> 2) + i] = f(v);
+  }
+}
+
+export const LogicalOps = { not: 0, and: 1, or: 2, xor: 3 } as const; // L_* in assembly/movement.ts
+export type LogicalOp = keyof typeof LogicalOps;
+
+/**
+ * out[i] = op(a[i], b[i]) as bool bytes 0/1, i < n (b unused for 'not'). Operands are bool bytes (eb 1), or
+ * float32 / int32 (eb 4) whose truth is value != 0 (float32: NaN is true, -0 false).
+ */
+export function logical(op: LogicalOp, a: number, b: number, out: number, n: number, operand: 'bool' | 'float32' | 'int32'): void {
+  checkDim('n', n);
+  if (n === 0) return;
+  const [cs, nc] = chunking(n, n, tuning.eltParMin, 16);
+  const o = job(ABI.T_LOGICAL, cs);
+  I32[o] = LogicalOps[op]; U32[o + 1] = a; U32[o + 2] = b; U32[o + 3] = out; I32[o + 4] = n;
+  I32[o + 5] = operand === 'bool' ? 1 : 4; I32[o + 6] = operand === 'float32' ? 0x7fffffff : -1;
+  runJob(nc);
+}
+
+function middleAxisJob(task: number, x: number, out: number, outer: number, red: number, inner: number, isInt: boolean): void {
+  checkDim('outer', outer); checkDim('red', red); checkDim('inner', inner);
+  if (outer === 0 || inner === 0) return;
+  const work = outer * Math.max(red, 1) * inner;
+  const byCols = outer < getNumThreads() * tuning.chunksPerThread && inner >= 64;
+  const [cs, nc] = byCols ? chunking(inner, work, tuning.eltParMin, 16) : chunking(outer, work, tuning.eltParMin);
+  const o = job(task, cs);
+  U32[o] = x; U32[o + 1] = out; I32[o + 2] = outer; I32[o + 3] = red; I32[o + 4] = inner; I32[o + 5] = isInt ? 1 : 0; I32[o + 6] = byCols ? 1 : 0;
+  runJob(nc);
+}
+
+/** out[o, c] = prod_r x[o, r, c] over a row-major [outer, red, inner] x: float32 (multiplied in float64, rounded once) or wrapping int32. */
+export function prod(x: number, out: number, outer: number, red: number, inner: number, isInt = false): void {
+  middleAxisJob(ABI.T_PROD, x, out, outer, red, inner, isInt);
+}
+
+/** out (int32) [o, c] = first r minimising x[o, r, c] (a NaN counts as the minimum) over a row-major [outer, n, inner] x, n >= 1. */
+export function argmin(x: number, out: number, outer: number, n: number, inner: number, isInt = false): void {
+  if (n < 1) throw new RangeError('deepts wasm: argmin over an empty axis');
+  middleAxisJob(ABI.T_ARGMIN, x, out, outer, n, inner, isInt);
 }
 
 // ---------------------------------------------------------------------------------------------

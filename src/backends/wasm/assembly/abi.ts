@@ -79,6 +79,12 @@ export const T_BN_AFFINE = 61; // 0 x, 1 dy (0: none), 2 coef [4][C], 3 out, 4 M
 export const BN_BLOCK_ROWS = 64;
 export const T_COMPARE_F32 = 90; // float32 comparison -> bool bytes; operands full or scalar
 export const T_SELECT_F32 = 91; // where(bool, float32, float32); operands full or scalar
+// Strided moves and former reference-only primitives (assembly/movement.ts); chunks are rows / elements / slices.
+export const T_MOVE = 100; // 0 src, 1 dst, 2 rank, 3 rows, 4 element bytes (1|4), 5..12 shape, 13..20 src strides, 21..28 dst strides
+export const T_UNARY_EXT = 101; // 0 kind (X_ERF/X_SIN/X_COS), 1 x, 2 y, 3 n; results: int32 per chunk (sin/cos |x| >= 2^20)
+export const T_LOGICAL = 102; // 0 kind (L_*), 1 a, 2 b, 3 out (bytes), 4 n, 5 element bytes (1|4), 6 truth mask (4-byte)
+export const T_PROD = 103; // 0 x, 1 out, 2 outer, 3 red, 4 inner, 5 int32, 6 by columns (chunks of inner; else of outer)
+export const T_ARGMIN = 104; // 0 x, 1 out (int32), 2 outer, 3 n, 4 inner, 5 int32, 6 by columns
 
 // Unary kinds (T_UNARY parameter 0). alpha/beta are op parameters where noted.
 export const U_COPY = 0;

@@ -21,6 +21,8 @@ import { sgd, rmsprop, adam, adagrad } from "./optim";
 import { compare_f32, select_f32 } from "./select";
 import { pool2d_rows, avg_pool2d_grad_rows, max_pool2d_grad_rows, index_range, scatter_add_rows } from "./pool";
 import { bn_sums_rows, bn_affine_rows } from "./batchnorm";
+import { T_MOVE, T_UNARY_EXT, T_LOGICAL, T_PROD, T_ARGMIN } from "./abi";
+import { strided_move, unary_ext, logical, prod3, argmin3 } from "./movement";
 import { pack_weights, filter_grad_partial_bytes, conv2d_rows, conv2d_filter_grad_rows, sum_partials, conv2d_input_grad_image } from "./conv";
 import { winograd_transform_weights, winograd_conv_tiles, winograd_filter_grad_tiles, winograd_filter_grad_partial_bytes, winograd_filter_grad_finish } from "./winograd";
 
@@ -361,6 +363,35 @@ function runChunk(j: usize, op: i32, c: i32, cs: i32, tid: i32): void {
       // params: 0 x, 1 dy, 2 coef, 3 out, 4 M, 5 C
       const M = I(j, 4);
       bn_affine_rows(U(j, 0), U(j, 1), U(j, 2), U(j, 3), I(j, 5), lo, lo + cs < M ? lo + cs : M);
+      break;
+    }
+    case T_MOVE: {
+      const rows = I(j, 3);
+      const g = j + <usize>J_P * 4;
+      strided_move(U(j, 0), U(j, 1), I(j, 2), g + 20, g + 52, g + 84, I(j, 4), lo, lo + cs < rows ? lo + cs : rows);
+      break;
+    }
+    case T_UNARY_EXT: {
+      const n = I(j, 3);
+      const huge = unary_ext(I(j, 0), U(j, 1) + eo, U(j, 2) + eo, (lo + cs < n ? lo + cs : n) - lo);
+      const res = <usize>load<u32>(j + J_RESULTS * 4);
+      if (res) store<i32>(res + <usize>c * 4, huge);
+      break;
+    }
+    case T_LOGICAL: {
+      const n = I(j, 4);
+      logical(I(j, 0), U(j, 1), U(j, 2), U(j, 3), I(j, 5), I(j, 6), lo, lo + cs < n ? lo + cs : n);
+      break;
+    }
+    case T_PROD:
+    case T_ARGMIN: {
+      // chunks are outer slices, or (parameter 6) column ranges of every outer slice
+      const outer = I(j, 2), inner = I(j, 4);
+      const byCols = I(j, 6) != 0;
+      const o0 = byCols ? 0 : lo, o1 = byCols ? outer : (lo + cs < outer ? lo + cs : outer);
+      const c0 = byCols ? lo : 0, c1 = byCols ? (lo + cs < inner ? lo + cs : inner) : inner;
+      if (op == T_PROD) prod3(U(j, 0), U(j, 1), I(j, 3), inner, o0, o1, c0, c1, I(j, 5) != 0);
+      else argmin3(U(j, 0), U(j, 1), I(j, 3), inner, o0, o1, c0, c1, I(j, 5) != 0);
       break;
     }
     default: unreachable();
