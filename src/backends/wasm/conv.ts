@@ -3,8 +3,9 @@
  * conv2dBackpropFilter, conv2dBackpropInput: the patch matrix is packed block by block into per-thread
  * scratch, never materialised); a pointwise convolution (1x1, stride 1, no padding) is a plain GEMM; 3x3
  * stride-1 convolutions with enough channels use Winograd (forward, input and filter gradients).
- * Grouped convolutions and non-row-major or non-float32 inputs return null (the caller falls back to the
- * reference). Pooling is in pool.ts.
+ * Depthwise convolutions (groups == input channels, any channel multiplier) run direct kernels vectorised over
+ * the channels (kernels.ts depthwiseConv2d*). Other grouped convolutions and non-row-major or non-float32 inputs
+ * return null (the caller falls back to the reference). Pooling is in pool.ts.
  */
 import type { Storage, TensorView } from '../backend.js';
 import type { OutMeta, PrimParams } from '../../core/primitives.js';
@@ -63,8 +64,17 @@ const isPointwise = (g: K.ConvGeometry): boolean => g.KH === 1 && g.KW === 1 && 
 const useWinograd = (g: K.ConvGeometry, inChannels: number, outChannels: number): boolean =>
   K.winogradApplies(g) && Math.min(inChannels, outChannels) >= K.tuning.winogradMinChannels;
 
+/** A depthwise convolution: one input channel per group (the kernel is [KH, KW, 1, C*m]). */
+const isDepthwise = (inChannels: number, p: Conv): boolean => p.groups === inChannels;
+
 export function conv2dFast([x, w]: TensorView[], p: Conv, out: OutMeta, allocStorage: Alloc): Storage | null {
-  if (p.groups !== 1 || !f32(x, w) || sizeOf(out.shape) === 0) return null;
+  if (!f32(x, w) || sizeOf(out.shape) === 0) return null;
+  if (p.groups !== 1) {
+    if (!isDepthwise(x.shape[3], p)) return null;
+    const s = allocStorage('float32', sizeOf(out.shape));
+    K.depthwiseConv2d(ptrOf(x), ptrOf(w), s.ptr, x.shape[0], w.shape[3] / p.groups, geometry(x.shape, w.shape, out.shape, p));
+    return s;
+  }
   const s = allocStorage('float32', sizeOf(out.shape));
   const g = geometry(x.shape, w.shape, out.shape, p);
   const [N] = x.shape;
@@ -76,7 +86,13 @@ export function conv2dFast([x, w]: TensorView[], p: Conv, out: OutMeta, allocSto
 }
 
 export function conv2dBackpropFilterFast([x, dy]: TensorView[], p: PrimParams['conv2dBackpropFilter'], out: OutMeta, allocStorage: Alloc): Storage | null {
-  if (p.groups !== 1 || !f32(x, dy) || sizeOf(out.shape) === 0) return null;
+  if (!f32(x, dy) || sizeOf(out.shape) === 0) return null;
+  if (p.groups !== 1) {
+    if (!isDepthwise(x.shape[3], p)) return null;
+    const s = allocStorage('float32', sizeOf(out.shape));
+    K.depthwiseConv2dBackpropFilter(ptrOf(x), ptrOf(dy), s.ptr, x.shape[0], p.filterShape[3] / p.groups, geometry(x.shape, p.filterShape, dy.shape, p));
+    return s;
+  }
   const s = allocStorage('float32', sizeOf(out.shape));
   const g = geometry(x.shape, p.filterShape, dy.shape, p);
   const [N] = x.shape;
@@ -89,7 +105,13 @@ export function conv2dBackpropFilterFast([x, dy]: TensorView[], p: PrimParams['c
 }
 
 export function conv2dBackpropInputFast([dy, w]: TensorView[], p: PrimParams['conv2dBackpropInput'], out: OutMeta, allocStorage: Alloc): Storage | null {
-  if (p.groups !== 1 || !f32(dy, w) || sizeOf(out.shape) === 0) return null;
+  if (!f32(dy, w) || sizeOf(out.shape) === 0) return null;
+  if (p.groups !== 1) {
+    if (!isDepthwise(out.shape[3], p)) return null;
+    const s = allocStorage('float32', sizeOf(out.shape));
+    K.depthwiseConv2dBackpropInput(ptrOf(dy), ptrOf(w), s.ptr, out.shape[0], w.shape[3] / p.groups, geometry(out.shape, w.shape, dy.shape, p));
+    return s;
+  }
   const s = allocStorage('float32', sizeOf(out.shape));
   const g = geometry(out.shape, w.shape, dy.shape, p);
   const [N] = out.shape;

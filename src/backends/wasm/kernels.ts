@@ -923,6 +923,78 @@ export function conv2dBackpropFilterWinograd(x: number, dy: number, dw: number, 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Depthwise convolution: groups == C, channel multiplier m (assembly/depthwise.ts)
+
+/**
+ * Writes a depthwise job (abi.ts T_DW_*: 0 src, 1 w / dy, 2 dst, 3 rows, 4 m, 5 partial stride, 6.. G) with the
+ * per-thread tap list as scratch. g.C is the input channel count; the kernel is [KH, KW, 1, C*m].
+ */
+function depthwiseJob(task: number, src: number, w: number, dst: number, rows: number, m: number, partialFloats: number, g: ConvGeometry, cs: number, nc: number): void {
+  const { base, stride } = poolScratch(Math.ceil(((g.KH * g.KW + g.KH) * 8) / 64) * 64); // dw_scratch_bytes
+  const o = job(task, cs);
+  jobHeader(J_SCRATCH, base);
+  jobHeader(J_SCRATCH_STRIDE, stride);
+  U32[o] = src; U32[o + 1] = w; U32[o + 2] = dst; I32[o + 3] = rows; I32[o + 4] = m; I32[o + 5] = partialFloats;
+  writeGeometry(o + 6, g);
+  runJob(nc);
+}
+
+function checkDepthwise(N: number, m: number, g: ConvGeometry): void {
+  checkConv(N, 1, g);
+  if (!Number.isInteger(m) || m < 1) throw new RangeError(`deepts wasm: depthwise channel multiplier must be a positive integer, got ${m}`);
+}
+
+/**
+ * y[N, OH, OW, C*m] = the depthwise convolution of x[N, H, W, C] with w[KH, KW, 1, C*m] (output channel c*m + j
+ * reads input channel c), i.e. conv2d with groups = C. Vectorised over channels, threaded over output rows.
+ */
+export function depthwiseConv2d(x: number, w: number, y: number, N: number, m: number, g: ConvGeometry): void {
+  checkDepthwise(N, m, g); checkPtr('x', x); checkPtr('w', w); checkPtr('y', y);
+  const rows = N * g.OH;
+  if (rows * g.OW * g.C === 0) return;
+  const [cs, nc] = chunking(rows, rows * g.OW * g.C * m * g.KH * g.KW, tuning.eltParMin);
+  depthwiseJob(ABI.T_DW_CONV2D, x, w, y, rows, m, 0, g, cs, nc);
+}
+
+/** dx[N, H, W, C] = the input gradient of depthwiseConv2d for dy[N, OH, OW, C*m]; gathers per input pixel, threaded over input rows. */
+export function depthwiseConv2dBackpropInput(dy: number, w: number, dx: number, N: number, m: number, g: ConvGeometry): void {
+  checkDepthwise(N, m, g); checkPtr('dy', dy); checkPtr('w', w); checkPtr('dx', dx);
+  const rows = N * g.H;
+  if (rows * g.W * g.C === 0) return;
+  const overlap = Math.ceil(g.KH / g.SH) * Math.ceil(g.KW / g.SW);
+  const [cs, nc] = chunking(rows, rows * g.W * g.C * m * overlap, tuning.eltParMin);
+  depthwiseJob(ABI.T_DW_INPUT_GRAD, dy, w, dx, rows, m, 0, g, cs, nc);
+}
+
+/**
+ * dw[KH, KW, 1, C*m] = the filter gradient of depthwiseConv2d. Chunks of output rows sum into their own partial
+ * (one chunk: straight into dw); the partials are then added in chunk order (deterministic for a thread count).
+ */
+export function depthwiseConv2dBackpropFilter(x: number, dy: number, dw: number, N: number, m: number, g: ConvGeometry): void {
+  checkDepthwise(N, m, g); checkPtr('x', x); checkPtr('dy', dy); checkPtr('dw', dw);
+  const taps = g.KH * g.KW, CO = g.C * m;
+  if (taps * CO === 0) return;
+  const rows = N * g.OH;
+  if (rows * g.OW === 0) { fill(dw, taps * CO, 0); return; }
+  const partialFloats = Math.ceil(taps * CO / 16) * 16;
+  const [cs0, nc0] = chunking(rows, rows * g.OW * CO * taps, tuning.eltParMin);
+  const P = Math.max(1, Math.min(nc0, Math.floor(tuning.convPartialsMaxBytes / (partialFloats * 4))));
+  const cs = P === nc0 ? cs0 : Math.ceil(rows / P);
+  const nc = Math.ceil(rows / cs);
+  if (nc === 1) { depthwiseJob(ABI.T_DW_FILTER_GRAD, x, dy, dw, rows, m, 0, g, rows, 1); return; }
+  const partials = alloc(nc * partialFloats * 4);
+  try {
+    depthwiseJob(ABI.T_DW_FILTER_GRAD, x, dy, partials, rows, m, partialFloats, g, cs, nc);
+    const [rcs, rnc] = chunking(taps, taps * CO * nc, tuning.eltParMin);
+    const o = job(ABI.T_CONV_SUM_PARTIALS, rcs);
+    U32[o] = partials; U32[o + 1] = dw; I32[o + 2] = nc; I32[o + 3] = CO; I32[o + 4] = CO; I32[o + 5] = partialFloats; I32[o + 6] = taps;
+    runJob(rnc);
+  } finally {
+    free(partials);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reductions
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'sumsq';

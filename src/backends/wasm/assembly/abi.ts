@@ -85,6 +85,12 @@ export const T_UNARY_EXT = 101; // 0 kind (X_ERF/X_SIN/X_COS), 1 x, 2 y, 3 n; re
 export const T_LOGICAL = 102; // 0 kind (L_*), 1 a, 2 b, 3 out (bytes), 4 n, 5 element bytes (1|4), 6 truth mask (4-byte)
 export const T_PROD = 103; // 0 x, 1 out, 2 outer, 3 red, 4 inner, 5 int32, 6 by columns (chunks of inner; else of outer)
 export const T_ARGMIN = 104; // 0 x, 1 out (int32), 2 outer, 3 n, 4 inner, 5 int32, 6 by columns
+// Depthwise convolution, groups == C, multiplier m (assembly/depthwise.ts): 0 src, 1 w or dy, 2 dst, 3 rows, 4 m,
+// 5 partial stride (floats; filter gradient), 6..18 the conv geometry block G; chunks are rows (output rows n*OH+oy;
+// input rows n*H+iy for the input gradient). The filter gradient writes one partial per chunk (T_CONV_SUM_PARTIALS adds them).
+export const T_DW_CONV2D = 110; // y = depthwise(x, w)
+export const T_DW_INPUT_GRAD = 111; // dx from dy, w
+export const T_DW_FILTER_GRAD = 112; // partials of dw from x, dy
 
 // Unary kinds (T_UNARY parameter 0). alpha/beta are op parameters where noted.
 export const U_COPY = 0;

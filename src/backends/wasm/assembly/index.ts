@@ -23,12 +23,15 @@ import { pool2d_rows, avg_pool2d_grad_rows, max_pool2d_grad_rows, index_range, s
 import { bn_sums_rows, bn_affine_rows } from "./batchnorm";
 import { T_MOVE, T_UNARY_EXT, T_LOGICAL, T_PROD, T_ARGMIN } from "./abi";
 import { strided_move, unary_ext, logical, prod3, argmin3 } from "./movement";
+import { T_DW_CONV2D, T_DW_INPUT_GRAD, T_DW_FILTER_GRAD } from "./abi";
+import { dw_conv2d_rows, dw_input_grad_rows, dw_filter_grad_rows } from "./depthwise";
 import { pack_weights, filter_grad_partial_bytes, conv2d_rows, conv2d_filter_grad_rows, sum_partials, conv2d_input_grad_image } from "./conv";
 import { winograd_transform_weights, winograd_conv_tiles, winograd_filter_grad_tiles, winograd_filter_grad_partial_bytes, winograd_filter_grad_finish } from "./winograd";
 
 export { gemm_scratch_bytes, gemm_narrow_scratch_bytes, gemm_mr, gemm_nr } from "./gemm";
 export { packed_weights_bytes, filter_grad_partial_bytes, conv_forward_scratch_bytes, conv_filter_grad_scratch_bytes, conv_input_grad_tile_bytes } from "./conv";
 export { winograd_weights_bytes, winograd_scratch_bytes, winograd_filter_grad_partial_bytes, winograd_filter_grad_scratch_bytes } from "./winograd";
+export { dw_scratch_bytes } from "./depthwise";
 
 /** Bumped whenever the job ABI changes; the runtime checks it. */
 export function abi_version(): i32 {
@@ -392,6 +395,19 @@ function runChunk(j: usize, op: i32, c: i32, cs: i32, tid: i32): void {
       const c0 = byCols ? lo : 0, c1 = byCols ? (lo + cs < inner ? lo + cs : inner) : inner;
       if (op == T_PROD) prod3(U(j, 0), U(j, 1), I(j, 3), inner, o0, o1, c0, c1, I(j, 5) != 0);
       else argmin3(U(j, 0), U(j, 1), I(j, 3), inner, o0, o1, c0, c1, I(j, 5) != 0);
+      break;
+    }
+    case T_DW_CONV2D:
+    case T_DW_INPUT_GRAD:
+    case T_DW_FILTER_GRAD: {
+      // params: 0 src, 1 w / dy, 2 dst, 3 rows, 4 m, 5 partial stride, 6.. G (abi.ts)
+      const rows = I(j, 3);
+      const hi = lo + cs < rows ? lo + cs : rows;
+      const geometry = j + <usize>(J_P + 6) * 4;
+      const scratch = <usize>load<u32>(j + J_SCRATCH * 4) + <usize>tid * <usize>load<u32>(j + J_SCRATCH_STRIDE * 4);
+      if (op == T_DW_CONV2D) dw_conv2d_rows(U(j, 0), U(j, 1), U(j, 2), I(j, 4), geometry, lo, hi, scratch);
+      else if (op == T_DW_INPUT_GRAD) dw_input_grad_rows(U(j, 0), U(j, 1), U(j, 2), I(j, 4), geometry, lo, hi, scratch);
+      else dw_filter_grad_rows(U(j, 0), U(j, 1), U(j, 2) + <usize>c * <usize>U(j, 5) * 4, I(j, 4), geometry, lo, hi);
       break;
     }
     default: unreachable();
