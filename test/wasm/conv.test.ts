@@ -4,20 +4,12 @@
 // output channels that are not a multiple of the micro-kernel's 8 columns, strides > 1 (the col2im input
 // gradient), dilations, asymmetric and negative (cropping) pads.
 import { test } from 'node:test';
-import { Buffers, assertClose, randF32, rng } from './helpers.js';
-import { getNumThreads, setNumThreads } from '../../src/backends/wasm/runtime.js';
-import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, tuning, type ConvGeometry } from '../../src/backends/wasm/kernels.js';
-import { conv2dBackpropFilterRef, conv2dBackpropInputRef, conv2dRef } from '../../src/backends/cpu/conv.js';
-import type { Conv2DParams } from '../../src/core/primitives.js';
+import { Buffers, assertClose, convReference, convSetup, randF32, rng, sizeOf, withThreads, type ConvCase } from './helpers.js';
+import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from '../../src/backends/wasm/kernels.js';
 
-interface Case {
+interface Case extends ConvCase {
   label: string;
-  x: [number, number, number, number];
-  k: [number, number];
   co: number;
-  strides?: [number, number];
-  dilations?: [number, number];
-  pads: [number, number, number, number];
 }
 const CASES: Case[] = [
   { label: 'MNIST conv1 (C = 1)', x: [3, 28, 28, 1], k: [3, 3], co: 32, pads: [1, 1, 1, 1] },
@@ -30,41 +22,23 @@ const CASES: Case[] = [
   { label: 'deep K (Kd > kc)', x: [1, 6, 6, 72], k: [3, 3], co: 20, pads: [1, 1, 1, 1] },
 ];
 
-function outSize(size: number, k: number, s: number, d: number, before: number, after: number): number {
-  return Math.floor((size + before + after - ((k - 1) * d + 1)) / s) + 1;
-}
-
-function setup(c: Case) {
-  const [N, H, W, C] = c.x;
-  const [SH, SW] = c.strides ?? [1, 1];
-  const [DH, DW] = c.dilations ?? [1, 1];
-  const [KH, KW] = c.k;
-  const OH = outSize(H, KH, SH, DH, c.pads[0], c.pads[1]);
-  const OW = outSize(W, KW, SW, DW, c.pads[2], c.pads[3]);
-  const g: ConvGeometry = { H, W, C, OH, OW, KH, KW, SH, SW, DH, DW, PT: c.pads[0], PL: c.pads[2] };
-  const p: Conv2DParams = { strides: [SH, SW], dilations: [DH, DW], pads: c.pads, groups: 1 };
-  return { N, g, p, xs: c.x, ws: [KH, KW, C, c.co], ys: [N, OH, OW, c.co] };
-}
-
-const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-
 function check(c: Case, seed: number): void {
-  const { N, g, p, xs, ws, ys } = setup(c);
+  const { N, g, p } = convSetup(c, 1);
+  const xs = c.x, ws = [g.KH, g.KW, g.C, c.co], ys = [N, g.OH, g.OW, c.co];
   const r = rng(seed);
-  const x = randF32(size(xs), r), w = randF32(size(ws), r), dy = randF32(size(ys), r);
+  const x = randF32(sizeOf(xs), r), w = randF32(sizeOf(ws), r), dy = randF32(sizeOf(ys), r);
   const b = new Buffers();
   try {
-    const y = b.nan(size(ys)), dx = b.nan(size(xs)), dw = b.nan(size(ws));
+    const y = b.nan(sizeOf(ys)), dx = b.nan(sizeOf(xs)), dw = b.nan(sizeOf(ws));
     conv2d(b.f32(x), b.f32(w), y, N, c.co, g);
     conv2dBackpropInput(b.f32(dy), b.f32(w), dx, N, c.co, g);
     conv2dBackpropFilter(b.f32(x), b.f32(dy), dw, N, c.co, g);
-    const want = (n: number, f: (out: Float64Array) => void): Float64Array => { const o = new Float64Array(n); f(o); return o; };
-    const Kd = g.KH * g.KW * g.C;
-    const tol = 2e-6 * Math.sqrt(Kd);
-    assertClose(b.read(y, size(ys)), want(size(ys), (o) => conv2dRef(x, xs, w, ws, p, o, ys)), tol, tol, `${c.label} conv2d`);
-    assertClose(b.read(dx, size(xs)), want(size(xs), (o) => conv2dBackpropInputRef(dy, ys, w, ws, p, o, xs)), tol, tol, `${c.label} input gradient`);
+    const want = convReference(x, w, dy, xs, ws, ys, p);
+    const tol = 2e-6 * Math.sqrt(g.KH * g.KW * g.C);
+    assertClose(b.read(y, sizeOf(ys)), want.y, tol, tol, `${c.label} conv2d`);
+    assertClose(b.read(dx, sizeOf(xs)), want.dx, tol, tol, `${c.label} input gradient`);
     const ftol = 2e-6 * Math.sqrt(N * g.OH * g.OW);
-    assertClose(b.read(dw, size(ws)), want(size(ws), (o) => conv2dBackpropFilterRef(x, xs, dy, ys, p, o, ws)), ftol, ftol, `${c.label} filter gradient`);
+    assertClose(b.read(dw, sizeOf(ws)), want.dw, ftol, ftol, `${c.label} filter gradient`);
   } finally {
     b.freeAll();
   }
@@ -72,25 +46,10 @@ function check(c: Case, seed: number): void {
 
 for (const threads of [1, 2]) {
   test(`conv kernels vs reference, ${threads} thread(s), small blocks`, () => {
-    const saved = getNumThreads();
-    const savedTuning = { ...tuning };
-    setNumThreads(threads);
     // small blocks and partials: many row blocks, K blocks and partial gradients even on these shapes
-    Object.assign(tuning, { convRows: 12, kc: 40, convGradRows: 20, convGradMinRows: 50, convBlockBytes: 4096, gemmParMinFlops: 1000 });
-    try {
-      CASES.forEach((c, i) => check(c, 100 + i));
-    } finally {
-      Object.assign(tuning, savedTuning);
-      setNumThreads(saved);
-    }
+    withThreads(threads, { convRows: 12, kc: 40, convGradRows: 20, convGradMinRows: 50, convBlockBytes: 4096, gemmParMinFlops: 1000 }, () => CASES.forEach((c, i) => check(c, 100 + i)));
   });
   test(`conv kernels vs reference, ${threads} thread(s), default tuning`, () => {
-    const saved = getNumThreads();
-    setNumThreads(threads);
-    try {
-      CASES.forEach((c, i) => check(c, 200 + i));
-    } finally {
-      setNumThreads(saved);
-    }
+    withThreads(threads, {}, () => CASES.forEach((c, i) => check(c, 200 + i)));
   });
 }

@@ -4,7 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alloc, free, heapU8, initWasm, readF32, writeF32, writeI32 } from '../../src/backends/wasm/runtime.js';
+import { alloc, free, getNumThreads, heapU8, initWasm, readF32, setNumThreads, writeF32, writeI32 } from '../../src/backends/wasm/runtime.js';
+import { tuning, type ConvGeometry } from '../../src/backends/wasm/kernels.js';
+import { conv2dBackpropFilterRef, conv2dBackpropInputRef, conv2dRef } from '../../src/backends/cpu/conv.js';
+import type { Conv2DParams } from '../../src/core/primitives.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -120,4 +123,51 @@ export function refGemm(
     }
   }
   return out;
+}
+
+export const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+/** Runs fn with `threads` pool threads and the given tuning overrides, restoring both afterwards. */
+export function withThreads(threads: number, overrides: Partial<typeof tuning>, fn: () => void): void {
+  const saved = getNumThreads();
+  const savedTuning = { ...tuning };
+  setNumThreads(threads);
+  Object.assign(tuning, overrides);
+  try {
+    fn();
+  } finally {
+    Object.assign(tuning, savedTuning);
+    setNumThreads(saved);
+  }
+}
+
+/** A convolution test case: NHWC input shape, kernel size, strides, dilations, explicit pads [top, bottom, left, right]. */
+export interface ConvCase {
+  x: readonly [number, number, number, number];
+  k: readonly [number, number];
+  strides?: readonly [number, number];
+  dilations?: readonly [number, number];
+  pads: [number, number, number, number];
+}
+
+/** The kernels' geometry, the primitive's params and the output spatial size of a case. */
+export function convSetup(c: ConvCase, groups: number): { N: number; g: ConvGeometry; p: Conv2DParams } {
+  const [N, H, W, C] = c.x;
+  const [SH, SW] = c.strides ?? [1, 1];
+  const [DH, DW] = c.dilations ?? [1, 1];
+  const [KH, KW] = c.k;
+  const out = (size: number, k: number, s: number, d: number, before: number, after: number): number => Math.floor((size + before + after - ((k - 1) * d + 1)) / s) + 1;
+  const OH = out(H, KH, SH, DH, c.pads[0], c.pads[1]);
+  const OW = out(W, KW, SW, DW, c.pads[2], c.pads[3]);
+  const g: ConvGeometry = { H, W, C, OH, OW, KH, KW, SH, SW, DH, DW, PT: c.pads[0], PL: c.pads[2] };
+  return { N, g, p: { strides: [SH, SW], dilations: [DH, DW], pads: c.pads, groups } };
+}
+
+/** The CPU reference's forward, input gradient and filter gradient (float64 sums) for x, w, dy. */
+export function convReference(x: Float32Array, w: Float32Array, dy: Float32Array, xs: readonly number[], ws: readonly number[], ys: readonly number[], p: Conv2DParams) {
+  const y = new Float64Array(sizeOf(ys)), dx = new Float64Array(sizeOf(xs)), dw = new Float64Array(sizeOf(ws));
+  conv2dRef(x, xs, w, ws, p, y, ys);
+  conv2dBackpropInputRef(dy, ys, w, ws, p, dx, xs);
+  conv2dBackpropFilterRef(x, xs, dy, ys, p, dw, ws);
+  return { y, dx, dw };
 }

@@ -6,13 +6,13 @@
 // start as NaN and carry a NaN guard after their end: every element is written, nothing past the end.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Buffers, assertClose, randF32, rng } from './helpers.js';
-import { getNumThreads, setNumThreads } from '../../src/backends/wasm/runtime.js';
-import { conv2dBackpropFilterWinograd, conv2dBackpropInputWinograd, conv2dWinograd, tuning, winogradApplies, type ConvGeometry } from '../../src/backends/wasm/kernels.js';
-import { conv2dBackpropFilterRef, conv2dBackpropInputRef, conv2dRef } from '../../src/backends/cpu/conv.js';
-import type { Conv2DParams } from '../../src/core/primitives.js';
+import { Buffers, assertClose, convReference, convSetup, randF32, rng, sizeOf, withThreads, type ConvCase } from './helpers.js';
+import { conv2dBackpropFilterWinograd, conv2dBackpropInputWinograd, conv2dWinograd, winogradApplies, type ConvGeometry } from '../../src/backends/wasm/kernels.js';
 
-interface Case { label: string; x: [number, number, number, number]; co: number; pads: [number, number, number, number] }
+interface Case extends Omit<ConvCase, 'k'> {
+  label: string;
+  co: number;
+}
 const CASES: Case[] = [
   { label: 'MNIST conv2 shape, 3 images', x: [3, 14, 14, 32], co: 64, pads: [1, 1, 1, 1] },
   { label: "odd H/W, 'same', tails", x: [2, 9, 7, 5], co: 13, pads: [1, 1, 1, 1] },
@@ -24,15 +24,11 @@ const CASES: Case[] = [
 ];
 
 const GUARD = 16;
-const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+const size = sizeOf;
 
 function setup(c: Case) {
-  const [N, H, W, C] = c.x;
-  const OH = H + c.pads[0] + c.pads[1] - 2;
-  const OW = W + c.pads[2] + c.pads[3] - 2;
-  const g: ConvGeometry = { H, W, C, OH, OW, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, PT: c.pads[0], PL: c.pads[2] };
-  const p: Conv2DParams = { strides: [1, 1], dilations: [1, 1], pads: c.pads, groups: 1 };
-  return { N, g, p, xs: c.x, ws: [3, 3, C, c.co], ys: [N, OH, OW, c.co] };
+  const { N, g, p } = convSetup({ ...c, k: [3, 3] }, 1);
+  return { N, g, p, xs: c.x, ws: [3, 3, g.C, c.co], ys: [N, g.OH, g.OW, c.co] };
 }
 
 /**
@@ -60,18 +56,13 @@ function check(c: Case, seed: number): void {
     conv2dWinograd(b.f32(x), b.f32(w), y, N, c.co, g);
     conv2dBackpropInputWinograd(b.f32(dy), b.f32(w), dx, N, c.co, g);
     conv2dBackpropFilterWinograd(b.f32(x), b.f32(dy), dw, N, c.co, g);
-    const yRef = new Float64Array(size(ys));
-    conv2dRef(x, xs, w, ws, p, yRef, ys);
-    const dxRef = new Float64Array(size(xs));
-    conv2dBackpropInputRef(dy, ys, w, ws, p, dxRef, xs);
+    const ref = convReference(x, w, dy, xs, ws, ys, p);
     // the forward convolution sums 9 * C terms, the input gradient 9 * CO
-    assertClose(readChecked(b, y, size(ys), c.label), yRef, tolerance(g.C), tolerance(g.C), `${c.label} conv2d`);
-    assertClose(readChecked(b, dx, size(xs), c.label), dxRef, tolerance(c.co), tolerance(c.co), `${c.label} input gradient`);
+    assertClose(readChecked(b, y, size(ys), c.label), ref.y, tolerance(g.C), tolerance(g.C), `${c.label} conv2d`);
+    assertClose(readChecked(b, dx, size(xs), c.label), ref.dx, tolerance(c.co), tolerance(c.co), `${c.label} input gradient`);
     // the filter gradient sums 4 terms per 2x2 tile, N * OH * OW in all
-    const dwRef = new Float64Array(size(ws));
-    conv2dBackpropFilterRef(x, xs, dy, ys, p, dwRef, ws);
     const ftol = 8e-6 * Math.sqrt(N * g.OH * g.OW);
-    assertClose(readChecked(b, dw, size(ws), c.label), dwRef, ftol, ftol, `${c.label} filter gradient`);
+    assertClose(readChecked(b, dw, size(ws), c.label), ref.dw, ftol, ftol, `${c.label} filter gradient`);
   } finally {
     b.freeAll();
   }
@@ -79,27 +70,12 @@ function check(c: Case, seed: number): void {
 
 for (const threads of [1, 2]) {
   test(`Winograd conv vs reference, ${threads} thread(s), tiny blocks and chunks`, () => {
-    const saved = getNumThreads();
-    const savedTuning = { ...tuning };
-    setNumThreads(threads);
     // blocks of 4 tiles, chunks from a few thousand flops, filter-gradient partials of 2 tiles: many blocks per
     // chunk, many chunks (more partials than chunks with tiles: empty ones)
-    Object.assign(tuning, { convBlockBytes: 1, gemmParMinFlops: 1000, convGradMinRows: 8 });
-    try {
-      CASES.forEach((c, i) => check(c, 100 + i));
-    } finally {
-      Object.assign(tuning, savedTuning);
-      setNumThreads(saved);
-    }
+    withThreads(threads, { convBlockBytes: 1, gemmParMinFlops: 1000, convGradMinRows: 8 }, () => CASES.forEach((c, i) => check(c, 100 + i)));
   });
   test(`Winograd conv vs reference, ${threads} thread(s), default tuning`, () => {
-    const saved = getNumThreads();
-    setNumThreads(threads);
-    try {
-      CASES.forEach((c, i) => check(c, 200 + i));
-    } finally {
-      setNumThreads(saved);
-    }
+    withThreads(threads, {}, () => CASES.forEach((c, i) => check(c, 200 + i)));
   });
 }
 
