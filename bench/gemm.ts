@@ -5,7 +5,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alloc, free, initWasm, setNumThreads, warmupPool, wasmInfo, writeF32 } from '../src/backends/wasm/runtime.js';
+import { alloc, free, initWasm, setNumThreads, setWasmHost, warmupPool, wasmInfo, writeF32 } from '../src/backends/wasm/runtime.js';
+import { nodeHost } from '../src/backends/wasm/node-host.js';
 import { lastGemm, sgemm } from '../src/backends/wasm/kernels.js';
 
 interface Shape { name: string; M: number; N: number; K: number; transA: boolean; transB: boolean }
@@ -28,6 +29,7 @@ const threadsList = (process.env.BENCH_THREADS ?? '1,2').split(',').map(Number);
 const only = process.env.BENCH_SHAPES?.split(',');
 const minMs = Number(process.env.BENCH_MIN_MS ?? 400);
 
+setWasmHost(nodeHost);
 initWasm();
 warmupPool();
 const info = wasmInfo();

@@ -4,14 +4,21 @@ import { setTensorCheck } from './core/memory.js';
 import { Tensor } from './core/tensor.js';
 import { cpuBackend } from './backends/cpu/index.js';
 import { tryInitWasm, wasmBackend } from './backends/wasm/index.js';
+import { setWasmHost } from './backends/wasm/runtime.js';
+import { nodeHost } from './backends/wasm/node-host.js';
+import { setWasmUnavailable } from './ready.js';
 import './ops/methods.js';
 
+// The Node entry: the wasm runtime loads its files with fs and runs its pool on worker_threads
+// (src/browser.ts is the browser entry).
+setWasmHost(nodeHost);
 registerBackend(cpuBackend);
 // The wasm backend is the default wherever WebAssembly SIMD runs; DEEPTS_BACKEND=cpu keeps the reference.
 const wanted = typeof process !== 'undefined' ? process.env.DEEPTS_BACKEND : undefined;
 const wasmStatus = wanted === 'cpu' ? { ok: false as const, reason: 'DEEPTS_BACKEND=cpu' } : tryInitWasm();
 if (wasmStatus.ok) registerBackend(wasmBackend, true);
 else if (wanted === 'wasm') throw new Error(`deepts: DEEPTS_BACKEND=wasm, but the wasm backend cannot start: ${wasmStatus.reason}`);
+if (!wasmStatus.ok) setWasmUnavailable(wasmStatus.reason);
 setTensorCheck((v): v is Tensor => v instanceof Tensor);
 
 export { Tensor } from './core/tensor.js';
@@ -19,7 +26,9 @@ export type { NestedArray, TensorLike } from './core/tensor.js';
 export type { DType, DataArray } from './core/dtype.js';
 export { DeeptsError, ShapeError, DTypeError, ValueError, FormatError } from './core/errors.js';
 export { getBackend, setBackend, listBackends, withBackend, registerBackend, noGrad, enableGrad, isGradEnabled, detach } from './core/engine.js';
-export { setNumThreads, getNumThreads } from './backends/wasm/runtime.js';
+export { setNumThreads, getNumThreads, poolStats as wasmPoolStats } from './backends/wasm/runtime.js';
+export { ready } from './ready.js';
+export type { ReadyOptions, ReadyInfo } from './ready.js';
 export { scope, scope as tidy, keep, memory as memoryManager } from './core/memory.js';
 export { memoryInfo as memory } from './core/memory-info.js';
 export { seed, getRngState, setRngState } from './core/random.js';

@@ -120,7 +120,11 @@ export abstract class Model extends Layer {
   }
   /** Writes `model.json` + `weights.safetensors` (+ optimizer state) into `dir`, atomically. */
   async save(dir: string, options?: { includeOptimizer?: boolean }): Promise<void> {
-    const { saveModel } = await import('./saving.js');
+    if (typeof process === 'undefined' || !process.versions?.node) {
+      throw new DeeptsError('model.save(dir) writes files and needs Node; in a browser, encode the weights with encodeSafetensors');
+    }
+    // A variable specifier, so that browser bundlers do not follow it into the Node-only saving.ts.
+    const { saveModel } = (await import(SAVING_MODULE)) as typeof import('./saving.js');
     return saveModel(this, dir, options);
   }
   /** Prints (and returns) the Keras-style table of layers, output shapes and parameter counts. */
@@ -128,6 +132,8 @@ export abstract class Model extends Layer {
     return summary(this, options);
   }
 }
+
+const SAVING_MODULE = './saving.js';
 
 function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];

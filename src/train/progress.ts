@@ -8,6 +8,31 @@ export interface ProgressStream {
   columns?: number;
 }
 
+let consoleStream: ProgressStream | null = null;
+
+/**
+ * Where progress goes by default: process.stdout in Node; elsewhere (a browser) console.log, one call
+ * per completed line.
+ */
+export function defaultStream(): ProgressStream {
+  if (typeof process !== 'undefined' && process.stdout) return process.stdout;
+  if (!consoleStream) {
+    let line = '';
+    consoleStream = {
+      write(s: string) {
+        line += s;
+        const nl = line.lastIndexOf('\n');
+        if (nl >= 0) {
+          for (const l of line.slice(0, nl).split('\n')) console.log(l);
+          line = line.slice(nl + 1);
+        }
+        return true;
+      },
+    };
+  }
+  return consoleStream;
+}
+
 export function formatDuration(seconds: number): string {
   if (seconds >= 3600) return `${Math.floor(seconds / 3600)}:${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
   if (seconds >= 60) return `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
@@ -40,7 +65,7 @@ export class ProgressBar {
 
   constructor(
     private readonly total: number,
-    private readonly stream: ProgressStream = process.stdout,
+    private readonly stream: ProgressStream = defaultStream(),
     private readonly interactive = Boolean(stream.isTTY),
   ) {}
 

@@ -19,7 +19,7 @@ import { get as getOptimizer } from '../optim/registry.js';
 
 export type OptimizerId = Parameters<typeof getOptimizer>[0];
 import { Callback, CallbackList, History, toCallback, type CallbackHooks, type Logs } from './callbacks-base.js';
-import { ProgressBar, type ProgressStream } from './progress.js';
+import { defaultStream, ProgressBar, type ProgressStream } from './progress.js';
 import type { Model } from './model.js';
 
 export interface CompileArgs {
@@ -56,7 +56,7 @@ export interface FitArgs {
   /** 0 silent, 1 progress bar (one line per epoch when not a TTY), 2 one line per epoch */
   verbose?: 0 | 1 | 2;
   initialEpoch?: number;
-  /** where progress goes (default process.stdout) */
+  /** where progress goes (default process.stdout; console.log in a browser) */
   stream?: ProgressStream;
 }
 
@@ -214,7 +214,9 @@ function batchOf(ts: Tensor[], start: number, size: number, order?: Int32Array):
   return out;
 }
 
-const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+// setImmediate in Node; a browser has none (setTimeout 0 there: fit yields at most every 200 ms and per epoch).
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
 
 export async function fit(model: Model, x: Data, y: Data, args: FitArgs = {}): Promise<History> {
   const c = compiledOf(model, 'fit');
@@ -243,7 +245,7 @@ export async function fit(model: Model, x: Data, y: Data, args: FitArgs = {}): P
   }
   const steps = Math.ceil(n / batchSize);
   const verbose = args.verbose ?? 1;
-  const stream = args.stream ?? process.stdout;
+  const stream = args.stream ?? defaultStream();
   const history = new History();
   // History goes last (as in Keras) so it records what other callbacks add to the epoch logs (learning_rate)
   const callbacks = new CallbackList([...(args.callbacks ?? []).map(toCallback), history]);
@@ -318,7 +320,7 @@ export async function evaluate(model: Model, x: Data, y: Data, args: EvaluateArg
   const ys = asList(y, 'evaluate y');
   const n = sampleCount(xs, ys, 'evaluate');
   const batchSize = args.batchSize ?? 32;
-  const bar = args.verbose ? new ProgressBar(Math.ceil(n / batchSize), args.stream ?? process.stdout) : undefined;
+  const bar = args.verbose ? new ProgressBar(Math.ceil(n / batchSize), args.stream ?? defaultStream()) : undefined;
   return evaluateLists(model, c, xs, ys, batchSize, '', bar);
 }
 

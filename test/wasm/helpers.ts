@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alloc, free, getNumThreads, heapU8, initWasm, readF32, setNumThreads, writeF32, writeI32 } from '../../src/backends/wasm/runtime.js';
+import { alloc, free, getNumThreads, heapU8, initWasm, readF32, setNumThreads, setWasmHost, writeF32, writeI32 } from '../../src/backends/wasm/runtime.js';
+import { nodeHost } from '../../src/backends/wasm/node-host.js';
 import { tuning, type ConvGeometry } from '../../src/backends/wasm/kernels.js';
 import { conv2dBackpropFilterRef, conv2dBackpropInputRef, conv2dRef } from '../../src/backends/cpu/conv.js';
 import type { Conv2DParams } from '../../src/core/primitives.js';
@@ -19,6 +20,7 @@ export function ensureWasm(): void {
 }
 
 ensureWasm();
+setWasmHost(nodeHost); // what the Node entry (src/index.ts) does; these tests use the runtime directly
 initWasm();
 
 /** Mulberry32: deterministic uniform [0, 1). */

@@ -153,7 +153,9 @@ test('a trap in a kernel surfaces as an exception and the pool stays usable', ()
 
 test('the worker pool does not keep the process alive', () => {
   const script = `
-    import { initWasm, alloc } from ${JSON.stringify(path.join(root, 'src/backends/wasm/runtime.ts'))};
+    import { initWasm, alloc, setWasmHost } from ${JSON.stringify(path.join(root, 'src/backends/wasm/runtime.ts'))};
+    import { nodeHost } from ${JSON.stringify(path.join(root, 'src/backends/wasm/node-host.ts'))};
+    setWasmHost(nodeHost);
     import { sgemm } from ${JSON.stringify(path.join(root, 'src/backends/wasm/kernels.ts'))};
     initWasm({ threads: 2 });
     const a = alloc(300 * 300 * 4);
@@ -192,7 +194,9 @@ test('parallel jobs are shared between the main thread and the workers', () => {
 
 test('both builds load and agree: plain SIMD and relaxed SIMD (FMA)', () => {
   const script = `
-    import { initWasm, alloc, writeF32, readF32 } from ${JSON.stringify(path.join(root, 'src/backends/wasm/runtime.ts'))};
+    import { initWasm, alloc, writeF32, readF32, setWasmHost } from ${JSON.stringify(path.join(root, 'src/backends/wasm/runtime.ts'))};
+    import { nodeHost } from ${JSON.stringify(path.join(root, 'src/backends/wasm/node-host.ts'))};
+    setWasmHost(nodeHost);
     import { sgemm, unary, softmaxCrossEntropy } from ${JSON.stringify(path.join(root, 'src/backends/wasm/kernels.ts'))};
     const info = initWasm({ threads: 2 });
     let seed = 1; const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296) - 0.5;

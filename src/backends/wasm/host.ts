@@ -1,6 +1,6 @@
 // The platform seam of the wasm runtime: how to read the .wasm bytes, how many threads the machine
 // has, and how to start a worker. runtime.ts only talks to a WasmHost, so a browser host (fetch +
-// Web Workers, same worker loop source) can be swapped in with setWasmHost() without touching it.
+// Web Workers, same worker loop source: browser-host.ts) is swapped in with setWasmHost() without touching it.
 
 /** What every pool worker receives once at start (structured-cloneable). */
 export interface WorkerInit {
@@ -18,8 +18,18 @@ export interface WorkerHandle {
 }
 
 export interface WasmHost {
-  /** Reads build/wasm/<file> (e.g. deepts-simd.wasm); `dir` overrides the search. */
+  /**
+   * Reads build/wasm/<file> (e.g. deepts-simd.wasm) synchronously; `dir` overrides the search. A host
+   * that can only load asynchronously (a browser) throws here and implements fetchWasm().
+   */
   readWasm(file: string, dir?: string): { bytes: Uint8Array; path: string };
+  /** Optional asynchronous loader (browser: fetch from `base`, default next to the bundle); initWasmAsync() uses it. */
+  fetchWasm?(file: string, base?: string | URL): Promise<{ bytes: Uint8Array; path: string }>;
+  /**
+   * Whether the thread that drives the runtime may block in Atomics.wait. Node's main thread may; a
+   * browser page's main thread may not, so the runtime spins (Atomics.load) where it would wait.
+   */
+  canBlockMainThread: boolean;
   /** Default thread count (logical CPUs available to the process). */
   defaultThreads(): number;
   /** Starts a worker running `source` (see workerSource()) with `init`. Must not keep the process alive. */

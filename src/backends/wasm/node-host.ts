@@ -36,6 +36,7 @@ deeptsWorkerLoop(workerData);
 `;
 
 export const nodeHost: WasmHost = {
+  canBlockMainThread: true,
   readWasm(file: string, dir?: string) {
     const p = path.join(dir ?? findWasmDir(file), file);
     return { bytes: readFileSync(p), path: p };

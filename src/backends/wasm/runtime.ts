@@ -3,13 +3,17 @@
 //
 // Pointers are byte offsets (numbers) into the shared memory. Nothing is allocated inside wasm.
 // All calls are synchronous; the main thread takes part in every parallel job and then waits for the
-// workers with Atomics.wait (allowed on Node's main thread).
+// workers with Atomics.wait (allowed on Node's main thread), or spins with Atomics.load where the host
+// says the main thread cannot block (a browser page).
+//
+// The platform (file loading, workers) comes from a WasmHost set with setWasmHost() before the first
+// use: the Node entry (src/index.ts) sets node-host.ts, the browser entry (src/browser.ts) browser-host.ts.
+// This module imports neither, so it carries no node: import into a browser bundle.
 import * as ABI from './assembly/abi.js';
 import {
   CTRL_JOB, CTRL_LINE, CTRL_MAIN_SLEEPING, CTRL_SPIN, W_CHUNKS, W_ERROR, W_EXIT, W_SEQ, W_SLEEPING, W_STATE,
   workerLoopSource, type WasmHost, type WorkerHandle,
 } from './host.js';
-import { nodeHost } from './node-host.js';
 
 export type WasmVariant = 'simd' | 'relaxed';
 
@@ -27,6 +31,11 @@ export interface WasmInitOptions {
   initialBytes?: number;
   /** Thread count (default: env DEEPTS_NUM_THREADS, else the machine's available parallelism). */
   threads?: number;
+  /**
+   * Browser: URL of the directory holding the .wasm files (default: next to the bundle). Only read by
+   * initWasmAsync(), which fetches them.
+   */
+  wasmUrl?: string | URL;
 }
 
 export interface WasmInfo {
@@ -85,13 +94,34 @@ interface State {
 }
 
 let S: State | null = null;
-let host: WasmHost = nodeHost;
+let host: WasmHost | null = null;
 
-/** Replaces the platform host (browser support). Must be called before the first initWasm(). */
+/**
+ * Sets the platform host (Node: node-host.ts, browser: browser-host.ts). Must be called before the
+ * runtime is initialised; setting the same host again is a no-op.
+ */
 export function setWasmHost(h: WasmHost): void {
+  if (h === host) return;
   if (S) throw new Error('deepts wasm: setWasmHost() must be called before the runtime is initialised');
   host = h;
+  canBlock = h.canBlockMainThread;
 }
+
+/** The platform host, or null before setWasmHost(). */
+export function getWasmHost(): WasmHost | null {
+  return host;
+}
+
+function needHost(): WasmHost {
+  if (host) return host;
+  throw new Error(
+    "deepts wasm: no platform host; import 'deepts' (Node) or 'deepts/browser', or call setWasmHost(nodeHost) " +
+      "from 'src/backends/wasm/node-host.js' before using the runtime directly",
+  );
+}
+
+/** Whether the calling thread may block in Atomics.wait (false on a browser page's main thread). */
+let canBlock = true;
 
 // ---------------------------------------------------------------------------------------------
 // Views. Shared memory never moves: a view made before a grow still covers its old range, but
@@ -336,12 +366,22 @@ export function memoryStats(): MemoryStats {
 // ---------------------------------------------------------------------------------------------
 // Initialisation
 
-function chooseVariant(opt: 'auto' | WasmVariant | undefined, dir?: string): { variant: WasmVariant; bytes: Uint8Array; path: string } {
-  const env = host.env('DEEPTS_WASM_SIMD');
-  const want = opt ?? (env === 'simd' || env === 'relaxed' ? env : 'auto');
+type WasmFile = { bytes: Uint8Array; path: string };
+
+function wantedVariant(opt: 'auto' | WasmVariant | undefined): 'auto' | WasmVariant {
+  const env = needHost().env('DEEPTS_WASM_SIMD');
+  return opt ?? (env === 'simd' || env === 'relaxed' ? env : 'auto');
+}
+
+function chooseVariant(
+  opt: 'auto' | WasmVariant | undefined,
+  read: (file: string) => WasmFile,
+): { variant: WasmVariant; bytes: Uint8Array; path: string } {
+  const host = needHost();
+  const want = wantedVariant(opt);
   if (want !== 'simd') {
     try {
-      const r = host.readWasm('deepts-relaxed.wasm', dir);
+      const r = read('deepts-relaxed.wasm');
       if (WebAssembly.validate(r.bytes as BufferSource)) return { variant: 'relaxed', ...r };
       // Node 20 has relaxed SIMD behind a V8 flag that only gates validation: turn it on (auto too) and re-check
       if (host.enableRelaxedSimd?.() && WebAssembly.validate(r.bytes as BufferSource)) {
@@ -354,7 +394,7 @@ function chooseVariant(opt: 'auto' | WasmVariant | undefined, dir?: string): { v
       if (want === 'relaxed') throw e;
     }
   }
-  const r = host.readWasm('deepts-simd.wasm', dir);
+  const r = read('deepts-simd.wasm');
   if (!WebAssembly.validate(r.bytes as BufferSource)) throw new Error('deepts wasm: this engine does not support WebAssembly SIMD');
   return { variant: 'simd', ...r };
 }
@@ -364,8 +404,40 @@ function chooseVariant(opt: 'auto' | WasmVariant | undefined, dir?: string): { v
  * later calls return the current info (and apply `threads` if given).
  */
 export function initWasm(opts: WasmInitOptions = {}): WasmInfo {
+  return initFrom(opts, (file) => needHost().readWasm(file, opts.wasmDir));
+}
+
+/**
+ * initWasm() for hosts that load the .wasm files asynchronously (a browser: fetch from `wasmUrl`,
+ * default next to the bundle): fetches the files, then initialises exactly like initWasm(). Where the
+ * host has no async loader (Node) it is initWasm().
+ */
+export async function initWasmAsync(opts: WasmInitOptions = {}): Promise<WasmInfo> {
+  const h = needHost();
+  if (S || !h.fetchWasm) return initWasm(opts);
+  const want = wantedVariant(opts.simd);
+  const files = want === 'simd' ? ['deepts-simd.wasm'] : ['deepts-relaxed.wasm', 'deepts-simd.wasm'];
+  const loaded = new Map<string, WasmFile | Error>();
+  await Promise.all(files.map(async (f) => {
+    try {
+      loaded.set(f, await h.fetchWasm!(f, opts.wasmUrl ?? opts.wasmDir));
+    } catch (e) {
+      loaded.set(f, e instanceof Error ? e : new Error(String(e)));
+    }
+  }));
+  if (S) return initWasm(opts); // initialised while we were fetching
+  return initFrom(opts, (file) => {
+    const r = loaded.get(file);
+    if (!r) throw new Error(`deepts wasm: ${file} was not fetched`);
+    if (r instanceof Error) throw r;
+    return r;
+  });
+}
+
+function initFrom(opts: WasmInitOptions, read: (file: string) => WasmFile): WasmInfo {
   if (!S) {
-    const { variant, bytes, path } = chooseVariant(opts.simd, opts.wasmDir);
+    const host = needHost();
+    const { variant, bytes, path } = chooseVariant(opts.simd, read);
     const module = new WebAssembly.Module(bytes as BufferSource);
     const initialBytes = opts.initialBytes ?? 16 << 20;
     const memory = new WebAssembly.Memory({
@@ -452,9 +524,34 @@ export function warmupPool(timeoutMs = 10000): number {
   let ready = 0;
   for (let t = 1; t < s.threads; t++) {
     const idx = CTRL_LINE * t + W_STATE;
-    while (Atomics.load(s.ctrl, idx) === 0 && Date.now() - t0 < timeoutMs) Atomics.wait(s.ctrl, idx, 0, 50);
+    if (canBlock) {
+      while (Atomics.load(s.ctrl, idx) === 0 && Date.now() - t0 < timeoutMs) Atomics.wait(s.ctrl, idx, 0, 50);
+    } else {
+      // A browser page cannot block (and its workers may only start once it yields: use warmupPoolAsync()).
+      while (Atomics.load(s.ctrl, idx) === 0 && Date.now() - t0 < timeoutMs);
+    }
     if (Atomics.load(s.ctrl, idx) === 1) ready++;
   }
+  return ready;
+}
+
+/**
+ * warmupPool() that yields to the event loop while it waits: in a browser, Web Workers only start
+ * running once the page's main thread returns to its event loop, so this is the way to have the pool
+ * running before the first kernels (ready() calls it). Resolves with the number of running workers.
+ */
+export async function warmupPoolAsync(timeoutMs = 10000): Promise<number> {
+  const s = st();
+  ensureWorkers(s.threads);
+  const t0 = Date.now();
+  const pending = (): number[] => {
+    const p: number[] = [];
+    for (let t = 1; t < s.threads; t++) if (Atomics.load(s.ctrl, CTRL_LINE * t + W_STATE) === 0 && !s.workerFailed[t]) p.push(t);
+    return p;
+  };
+  while (pending().length > 0 && Date.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 2));
+  let ready = 0;
+  for (let t = 1; t < s.threads; t++) if (Atomics.load(s.ctrl, CTRL_LINE * t + W_STATE) === 1) ready++;
   return ready;
 }
 
@@ -558,7 +655,8 @@ export function runJob(nChunks: number): void {
   Atomics.or(ctrl, CTRL_JOB, 1);
   let spins = 0;
   while (Atomics.load(ctrl, CTRL_JOB) !== 1 && spins < spinIterations) spins++;
-  if (Atomics.load(ctrl, CTRL_JOB) !== 1) {
+  if (!canBlock && Atomics.load(ctrl, CTRL_JOB) !== 1) spinUntilClosed(ctrl);
+  else if (Atomics.load(ctrl, CTRL_JOB) !== 1) {
     const t0 = Date.now();
     for (;;) {
       Atomics.store(ctrl, CTRL_MAIN_SLEEPING, 1);
@@ -579,6 +677,20 @@ export function runJob(nChunks: number): void {
     if (Atomics.load(ctrl, base + W_ERROR) !== 0) {
       Atomics.store(ctrl, base + W_ERROR, 0);
       throw new Error(`deepts wasm: kernel trapped in worker ${t}`);
+    }
+  }
+}
+
+/**
+ * The main thread of a browser page may not Atomics.wait: it spins until the workers inside the job
+ * have left it (they only run their remaining chunks, so this is as short as the wait would be).
+ */
+function spinUntilClosed(ctrl: Int32Array): void {
+  const t0 = Date.now();
+  for (let i = 1; Atomics.load(ctrl, CTRL_JOB) !== 1; i++) {
+    if ((i & 0xffff) === 0 && Date.now() - t0 > 120000) {
+      shutdownPool();
+      throw new Error('deepts wasm: a worker did not finish its chunk within 120 s; the pool was restarted');
     }
   }
 }
