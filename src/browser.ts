@@ -6,8 +6,9 @@
  *   const y = dt.matmul(a, b);       // runs on the wasm backend from here on
  *
  * The page must be cross-origin isolated (Cross-Origin-Opener-Policy: same-origin and
- * Cross-Origin-Embedder-Policy: require-corp) for shared wasm memory; without it ready() resolves with
- * the CPU reference backend and says why. Until ready() resolves, tensors use the CPU backend.
+ * Cross-Origin-Embedder-Policy: require-corp) to share the wasm memory with workers; without it ready()
+ * runs the wasm backend on one thread (or, where shared wasm memory is refused, the CPU reference backend,
+ * saying why). Until ready() resolves, tensors use the CPU backend.
  * This file only re-exports (plus the start-up below); nothing reachable from it imports node: modules.
  */
 import { registerBackend } from './core/engine.js';

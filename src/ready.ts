@@ -40,7 +40,7 @@ export function setWasmUnavailable(reason: string): void {
 /**
  * Resolves once the default backend is ready: `await ready({ wasmUrl })` in a browser page before the
  * first tensor; a no-op in Node. Never rejects for a missing wasm backend: `backend` is then 'cpu' and
- * `reason` says why (e.g. the page is not cross-origin isolated, so there is no SharedArrayBuffer).
+ * `reason` says why. A page that is not cross-origin isolated gets no workers (threads: 1).
  */
 export async function ready(opts: ReadyOptions = {}): Promise<ReadyInfo> {
   const host = getWasmHost();

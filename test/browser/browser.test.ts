@@ -95,6 +95,23 @@ window.__result = out;
 </script>
 `;
 
+// The same bundle on a page without COOP/COEP (no SharedArrayBuffer): ready() must still resolve, and ops work.
+const PAGE_NOT_ISOLATED = `<!doctype html>
+<meta charset="utf-8">
+<script type="module">
+import * as dt from './deepts.js';
+const out = {};
+try {
+  out.info = await dt.ready();
+  out.crossOriginIsolated = self.crossOriginIsolated;
+  out.sum = Array.from(dt.matmul(dt.ones([4, 3]), dt.ones([3, 5])).dataSync());
+} catch (e) {
+  out.error = String(e && e.stack || e);
+}
+window.__result = out;
+</script>
+`;
+
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.map': 'application/json', '.html': 'text/html' };
 
 function serve(dir: string): Promise<Server> {
@@ -105,6 +122,11 @@ function serve(dir: string): Promise<Server> {
       'Cross-Origin-Embedder-Policy': 'require-corp',
       'Cache-Control': 'no-store',
     };
+    if (url.pathname === '/not-isolated.html') {
+      res.writeHead(200, { 'Content-Type': TYPES['.html'] });
+      res.end(PAGE_NOT_ISOLATED);
+      return;
+    }
     if (url.pathname === '/' || url.pathname === '/index.html') {
       res.writeHead(200, { ...headers, 'Content-Type': TYPES['.html'] });
       res.end(PAGE);
@@ -164,6 +186,18 @@ test('deepts/browser in Chromium: wasm backend on 2 Web Workers, matmul and conv
     assert.equal(losses.length, 10, diag);
     assert.ok(losses.every(Number.isFinite), diag);
     assert.ok(losses[losses.length - 1]! < 0.7 * losses[0]!, `fit() did not reduce the loss: ${losses.join(', ')}${diag}`);
+
+    // Without cross-origin isolation: no shared memory for workers; ready() resolves (wasm on one thread, or
+    // the CPU backend with a reason) and ops still run.
+    await page.goto(`http://127.0.0.1:${port}/not-isolated.html`);
+    await page.waitForFunction('window.__result !== undefined', null, { timeout: 20000 });
+    const r2 = (await page.evaluate('window.__result')) as Record<string, any>;
+    const diag2 = `\n${JSON.stringify(r2, null, 1)}\n${messages.join('\n')}`;
+    assert.equal(r2.error, undefined, `the non-isolated page threw: ${r2.error}${diag2}`);
+    assert.equal(r2.crossOriginIsolated, false, diag2);
+    assert.equal(r2.info.threads, 1, diag2);
+    assert.deepEqual(r2.sum, new Array(20).fill(3), diag2);
+    console.log(`not isolated: ${JSON.stringify(r2.info)}`);
     console.log(`browser test: ready ${r.readyMs.toFixed(0)} ms (variant ${r.info.variant}), fit ${r.fitMs.toFixed(0)} ms, ` +
       `loss ${losses[0]!.toFixed(3)} -> ${losses[losses.length - 1]!.toFixed(3)}, total ${Date.now() - t0} ms`);
   } finally {

@@ -41,6 +41,8 @@ export const browserHost: WasmHost = {
     return { bytes: new Uint8Array(await res.arrayBuffer()), path: url };
   },
   defaultThreads() {
+    // Without cross-origin isolation the memory cannot be shared with workers: run on the page's thread.
+    if (!browserCanShareMemory()) return 1;
     const n = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : 0;
     return n > 0 ? n : 1;
   },
@@ -48,7 +50,12 @@ export const browserHost: WasmHost = {
     const w = new Worker(workerBlobUrl(), { name: `deepts-wasm-${init.tid}` });
     w.onerror = (e) => onError(e);
     w.onmessageerror = (e) => onError(e);
-    w.postMessage(init);
+    try {
+      w.postMessage(init); // DataCloneError where the page is not cross-origin isolated
+    } catch (e) {
+      w.terminate();
+      onError(e);
+    }
     return {
       terminate() {
         w.terminate();
@@ -60,7 +67,7 @@ export const browserHost: WasmHost = {
   },
 };
 
-/** Whether this page can share wasm memory with workers (SharedArrayBuffer; cross-origin isolation). */
-export function browserCanShareMemory(): boolean {
+/** Whether this page can share wasm memory with workers (SharedArrayBuffer: cross-origin isolation). */
+function browserCanShareMemory(): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
 }
