@@ -6,7 +6,7 @@
  * Flags: --quick (fewer samples), --only gemm,mlp,cnn, --no-peers, --no-tfjs
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -52,10 +52,13 @@ const lines: string[] = [];
 if (only.includes('gemm')) {
   console.log('GEMM (bench/gemm.ts)...');
   try {
-    execFileSync('node', ['--import', 'tsx', 'bench/gemm.ts'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-    const g = JSON.parse(readFileSync(join(root, 'bench/results/gemm.json'), 'utf8'));
+    // gemm.ts names its own file after the build it ran (gemm.json or gemm-relaxed.json): read back this run's
+    const gemmJson = join(root, 'bench/results', `gemm-run-${process.pid}.json`);
+    execFileSync('node', ['--import', 'tsx', 'bench/gemm.ts'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BENCH_JSON: gemmJson } });
+    const g = JSON.parse(readFileSync(gemmJson, 'utf8'));
+    rmSync(gemmJson);
     report.gemm = g;
-    lines.push('GEMM float32 GFLOPS (threads: 1 / 2)');
+    lines.push(`GEMM float32 GFLOPS (threads: 1 / 2; ${g.variant ?? '?'} build)`);
     const byShape = new Map<string, Record<number, number>>();
     for (const r of g.results as { shape: string; threads: number; gflops: number }[]) byShape.set(r.shape, { ...(byShape.get(r.shape) ?? {}), [r.threads]: r.gflops });
     for (const [shape, t] of byShape) lines.push(`  ${shape.padEnd(44)} ${(t[1] ?? NaN).toFixed(1).padStart(6)} / ${(t[2] ?? NaN).toFixed(1).padStart(6)}`);
