@@ -65,6 +65,8 @@ export { Model, Sequential, Functional, sequential, model, input, featureExtract
 export type { CompileArgs, FitArgs, EvaluateArgs } from './train/trainer.js';
 export { Callback, History } from './train/callbacks-base.js';
 export type { Logs, CallbackHooks } from './train/callbacks-base.js';
+export { EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, LambdaCallback, callbacks } from './train/callbacks.js';
+export type { EarlyStoppingOptions, ReduceLROnPlateauOptions } from './train/callbacks.js';
 
 // ---- data and formats (in memory) ----
 export { Dataset, toCategorical } from './data/dataset.js';

@@ -65,8 +65,10 @@ export { Callback, History } from './train/callbacks-base.js';
 export type { Logs, CallbackHooks } from './train/callbacks-base.js';
 export { loadModel, saveModel, loadWeights, saveWeights, formatLoadReport } from './train/saving.js';
 export type { LoadWeightsReport } from './train/saving.js';
-export { EarlyStopping, ModelCheckpoint, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, CSVLogger, LambdaCallback, callbacks } from './train/callbacks.js';
-export type { EarlyStoppingOptions, ModelCheckpointOptions, ReduceLROnPlateauOptions, CSVLoggerOptions } from './train/callbacks.js';
+export { EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, LambdaCallback } from './train/callbacks.js';
+export type { EarlyStoppingOptions, ReduceLROnPlateauOptions } from './train/callbacks.js';
+export { ModelCheckpoint, CSVLogger, callbacks } from './train/callbacks-files.js';
+export type { ModelCheckpointOptions, CSVLoggerOptions } from './train/callbacks-files.js';
 
 // ---- data ----
 export { mnist, loadMnist } from './data/mnist.js';

@@ -1,25 +1,23 @@
 /**
- * The built-in callbacks (Keras 3 semantics, camelCase options): EarlyStopping, ModelCheckpoint,
- * LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, CSVLogger and LambdaCallback.
+ * The built-in callbacks that write no files (Keras 3 semantics, camelCase options): EarlyStopping,
+ * LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN and LambdaCallback. ModelCheckpoint and CSVLogger are in
+ * callbacks-files.ts (Node only).
  *
  * Callbacks that change the learning rate put it into the epoch logs as `learning_rate` (History records it,
  * because fit runs History after the user's callbacks, like Keras). Messages go through `print`
  * (console.log by default), so tests and GUIs can capture them.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { DeeptsError, ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { Callback, HOOK_NAMES, HookCallback, type CallbackHooks, type Logs } from './callbacks-base.js';
 import type { Model } from './model.js';
-import { saveWeights } from './saving.js';
 
-type Print = (line: string) => void;
-type Mode = 'auto' | 'min' | 'max';
+export type Print = (line: string) => void;
+export type Mode = 'auto' | 'min' | 'max';
 
-const defaultPrint: Print = (line) => console.log(line);
+export const defaultPrint: Print = (line) => console.log(line);
 
-function modelOf(cb: Callback, who: string): Model {
+export function modelOf(cb: Callback, who: string): Model {
   if (!cb.model) throw new DeeptsError(`${who}: the callback is not attached to a model (pass it to fit({callbacks}))`);
   return cb.model;
 }
@@ -30,7 +28,7 @@ function optimizerOf(cb: Callback, who: string): NonNullable<Model['optimizer']>
   return opt;
 }
 
-function checkMode(who: string, mode: unknown): Mode {
+export function checkMode(who: string, mode: unknown): Mode {
   if (mode !== 'auto' && mode !== 'min' && mode !== 'max') throw new ValueError(`${who}: mode must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}`);
   return mode;
 }
@@ -59,7 +57,7 @@ function checkNonNegative(who: string, name: string, v: number, integer = false)
 }
 
 /** Warns once per callback when the monitored key is missing from the logs, naming the keys that exist. */
-class MissingMonitorWarning {
+export class MissingMonitorWarning {
   private warned = false;
   constructor(private readonly who: string, private readonly monitor: string, private readonly print: Print) {}
   check(logs: Logs | undefined): number | undefined {
@@ -191,137 +189,6 @@ export class EarlyStopping extends Callback {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/**
- * Fills a Python-style template: `{epoch}`, `{epoch:02d}`, `{val_loss:.2f}`, `{loss:.3e}`; `{{` and `}}` are
- * literal braces. An unknown key is a ValueError naming the available ones.
- */
-export function formatFilepath(template: string, values: Record<string, number>): string {
-  return template.replace(/\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)(?::([^{}]*))?\}/g, (whole, key: string | undefined, spec: string | undefined) => {
-    if (whole === '{{') return '{';
-    if (whole === '}}') return '}';
-    const v = values[key!];
-    if (v === undefined) throw new ValueError(`ModelCheckpoint: the filepath ${JSON.stringify(template)} uses {${key}}, which is not in the logs (available: ${Object.keys(values).join(', ')})`);
-    return formatNumber(v, spec ?? '', template);
-  });
-}
-
-function formatNumber(v: number, spec: string, template: string): string {
-  if (spec === '') return String(v);
-  const m = /^(0)?(\d+)?(?:\.(\d+))?([dfeEgG%])?$/.exec(spec);
-  if (!m) throw new ValueError(`ModelCheckpoint: unsupported format "${spec}" in ${JSON.stringify(template)} (use d, f, e, g or %, e.g. {epoch:02d} or {val_loss:.2f})`);
-  const [, zero, widthText, precText, type] = m;
-  const prec = precText === undefined ? 6 : Number(precText);
-  let s: string;
-  if (!Number.isFinite(v)) s = Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
-  else {
-    switch (type) {
-      case 'd': s = String(Math.trunc(v)); break;
-      case 'f': s = v.toFixed(prec); break;
-      case 'e': case 'E': {
-        // Python writes two exponent digits: 1.50e-04
-        s = v.toExponential(prec).replace(/e([+-])(\d)$/, 'e$10$2');
-        if (type === 'E') s = s.toUpperCase();
-        break;
-      }
-      case '%': s = `${(v * 100).toFixed(prec)}%`; break;
-      case 'g': case 'G': s = String(Number(v.toPrecision(prec || 1))); break;
-      default: s = precText === undefined ? String(v) : v.toFixed(prec);
-    }
-  }
-  const width = widthText === undefined ? 0 : Number(widthText);
-  if (s.length < width) {
-    if (zero && /^-?\d/.test(s)) s = s.startsWith('-') ? '-' + s.slice(1).padStart(width - 1, '0') : s.padStart(width, '0');
-    else s = s.padStart(width);
-  }
-  return s;
-}
-
-export interface ModelCheckpointOptions {
-  /**
-   * Where to save, formatted each epoch with `epoch` (1-based) and the epoch logs: `ckpt/epoch{epoch:02d}` or
-   * `best-{val_loss:.2f}`. A folder for `model.save`, or a `.safetensors` file with `saveWeightsOnly`.
-   */
-  filepath: string;
-  /** the log key compared with `saveBestOnly` (default 'val_loss') */
-  monitor?: string;
-  verbose?: 0 | 1;
-  /** save only when `monitor` improves on the best so far (default false: every epoch) */
-  saveBestOnly?: boolean;
-  /** write only the weights (one safetensors file) instead of the whole model (default false) */
-  saveWeightsOnly?: boolean;
-  mode?: Mode;
-  /** with saveBestOnly: a value the first save must already beat */
-  initialValueThreshold?: number | null;
-  print?: Print;
-}
-
-/**
- * Saves the model (model.json + weights.safetensors + optimizer state, see model.save) or only its weights (one
- * safetensors file) at the end of every epoch, or only when `monitor` improves. Every write is atomic.
- */
-export class ModelCheckpoint extends Callback {
-  readonly filepath: string;
-  readonly monitor: string;
-  readonly verbose: number;
-  readonly saveBestOnly: boolean;
-  readonly saveWeightsOnly: boolean;
-  readonly mode: Mode;
-  private readonly direction: 'min' | 'max';
-  private readonly print: Print;
-  private readonly missing: MissingMonitorWarning;
-  /** best monitored value so far (±Infinity before the first save, or the initial threshold) */
-  best: number;
-  /** the paths written, in order */
-  readonly saved: string[] = [];
-
-  constructor(options: ModelCheckpointOptions | string) {
-    super();
-    const o = typeof options === 'string' ? { filepath: options } : options;
-    const who = 'ModelCheckpoint';
-    if (typeof o.filepath !== 'string' || o.filepath === '') throw new ValueError(`${who}: filepath must be a non-empty string`);
-    this.filepath = o.filepath;
-    this.monitor = o.monitor ?? 'val_loss';
-    this.verbose = o.verbose ?? 0;
-    this.saveBestOnly = o.saveBestOnly ?? false;
-    this.saveWeightsOnly = o.saveWeightsOnly ?? false;
-    if (this.saveWeightsOnly && !this.filepath.endsWith('.safetensors')) {
-      throw new ValueError(`${who}: with saveWeightsOnly the filepath must end in ".safetensors", got ${JSON.stringify(this.filepath)}`);
-    }
-    this.mode = checkMode(who, o.mode ?? 'auto');
-    this.direction = this.saveBestOnly ? monitorDirection(who, this.monitor, this.mode) : this.mode === 'max' ? 'max' : 'min';
-    this.best = o.initialValueThreshold ?? (this.direction === 'min' ? Infinity : -Infinity);
-    this.print = o.print ?? defaultPrint;
-    this.missing = new MissingMonitorWarning(who, this.monitor, this.print);
-  }
-
-  private async write(path: string): Promise<void> {
-    const model = modelOf(this, 'ModelCheckpoint');
-    if (this.saveWeightsOnly) await saveWeights(model, path);
-    else await model.save(path);
-    this.saved.push(path);
-  }
-
-  override async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
-    const path = formatFilepath(this.filepath, { ...logs, epoch: epoch + 1 });
-    if (!this.saveBestOnly) {
-      if (this.verbose > 0) this.print(`Epoch ${epoch + 1}: saving model to ${path}`);
-      await this.write(path);
-      return;
-    }
-    const current = this.missing.check(logs);
-    if (current === undefined) return;
-    const better = this.direction === 'min' ? current < this.best : current > this.best;
-    if (better) {
-      if (this.verbose > 0) this.print(`Epoch ${epoch + 1}: ${this.monitor} improved from ${this.best.toFixed(5)} to ${current.toFixed(5)}, saving model to ${path}`);
-      this.best = current;
-      await this.write(path);
-    } else if (this.verbose > 0) {
-      this.print(`Epoch ${epoch + 1}: ${this.monitor} did not improve from ${this.best.toFixed(5)}`);
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 
 /**
  * Sets the learning rate at the start of every epoch to `schedule(epoch, currentLr)` (epoch is 0-based) and
@@ -479,59 +346,6 @@ export class TerminateOnNaN extends Callback {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-export interface CSVLoggerOptions {
-  /** column separator (default ',') */
-  separator?: string;
-  /** add to an existing file instead of overwriting it (no second header) */
-  append?: boolean;
-}
-
-/**
- * Writes the epoch logs to a CSV file, one line per epoch as soon as the epoch ends: a header `epoch,<keys>` (keys
- * sorted, from the first epoch) then `0,0.93,0.25,...`. A key missing in a later epoch is written as NA.
- */
-export class CSVLogger extends Callback {
-  readonly separator: string;
-  readonly append: boolean;
-  private keys: string[] | null = null;
-  private writeHeader = true;
-
-  constructor(readonly filename: string, options: CSVLoggerOptions = {}) {
-    super();
-    if (typeof filename !== 'string' || filename === '') throw new ValueError('CSVLogger: filename must be a non-empty string');
-    this.separator = options.separator ?? ',';
-    if (this.separator === '' || /["\r\n]/.test(this.separator)) throw new ValueError(`CSVLogger: invalid separator ${JSON.stringify(this.separator)}`);
-    this.append = options.append ?? false;
-  }
-
-  private cell(v: string): string {
-    return v.includes(this.separator) || /["\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-  }
-
-  override onTrainBegin(): void {
-    this.keys = null;
-    const dir = dirname(this.filename);
-    if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
-    if (this.append && existsSync(this.filename)) {
-      this.writeHeader = readFileSync(this.filename, 'utf8').length === 0;
-    } else {
-      writeFileSync(this.filename, '');
-      this.writeHeader = true;
-    }
-  }
-
-  override onEpochEnd(epoch: number, logs: Logs = {}): void {
-    if (this.keys === null) {
-      this.keys = Object.keys(logs).sort();
-      if (this.writeHeader) appendFileSync(this.filename, ['epoch', ...this.keys].map((k) => this.cell(k)).join(this.separator) + '\n');
-    }
-    const row = [String(epoch), ...this.keys.map((k) => (logs[k] === undefined ? 'NA' : String(logs[k])))];
-    appendFileSync(this.filename, row.map((c) => this.cell(c)).join(this.separator) + '\n');
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-
 /** A callback from functions: `new LambdaCallback({onEpochEnd: (epoch, logs) => ...})` (Keras's LambdaCallback). */
 export class LambdaCallback extends HookCallback {
   constructor(hooks: CallbackHooks) {
@@ -544,15 +358,13 @@ export class LambdaCallback extends HookCallback {
   }
 }
 
-/** Factories in camelCase (tfjs style): `callbacks.earlyStopping({patience: 2})`. */
+/** Factories in camelCase (tfjs style): `callbacks.earlyStopping({patience: 2})`; the Node entry adds the file-writing ones (callbacks-files.ts). */
 export const callbacks = {
   earlyStopping: (options?: EarlyStoppingOptions): EarlyStopping => new EarlyStopping(options),
-  modelCheckpoint: (options: ModelCheckpointOptions | string): ModelCheckpoint => new ModelCheckpoint(options),
   learningRateScheduler: (schedule: (epoch: number, lr: number) => number, options?: { verbose?: 0 | 1; print?: Print }): LearningRateScheduler =>
     new LearningRateScheduler(schedule, options),
   reduceLROnPlateau: (options?: ReduceLROnPlateauOptions): ReduceLROnPlateau => new ReduceLROnPlateau(options),
   terminateOnNaN: (options?: { print?: Print }): TerminateOnNaN => new TerminateOnNaN(options),
-  csvLogger: (filename: string, options?: CSVLoggerOptions): CSVLogger => new CSVLogger(filename, options),
   lambdaCallback: (hooks: CallbackHooks): LambdaCallback => new LambdaCallback(hooks),
-  EarlyStopping, ModelCheckpoint, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, CSVLogger, LambdaCallback,
+  EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, LambdaCallback,
 };

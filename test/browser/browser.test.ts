@@ -84,8 +84,15 @@ try {
   const model = dt.sequential([dt.layers.dense({ units: 16, activation: 'relu', inputShape: [d] }), dt.layers.dense({ units: 1 })]);
   model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
   const t1 = performance.now();
-  const h = await model.fit(dt.tensor(xs, { shape: [n, d] }), dt.tensor(ys, { shape: [n, 1] }), { epochs: 10, batchSize: 32, verbose: 0 });
+  // callbacks that write no files are in the browser entry: the scheduler's rate must reach the optimizer
+  const seenRates = [];
+  const callbacks = [
+    dt.callbacks.learningRateScheduler((epoch, lr) => (epoch === 0 ? lr : lr * 0.9)),
+    new dt.LambdaCallback({ onEpochEnd: () => { seenRates.push(model.optimizer.learningRate); } }),
+  ];
+  const h = await model.fit(dt.tensor(xs, { shape: [n, d] }), dt.tensor(ys, { shape: [n, 1] }), { epochs: 10, batchSize: 32, verbose: 0, callbacks });
   out.fitMs = performance.now() - t1;
+  out.seenRates = seenRates;
   out.losses = h.history.loss;
   out.ok = true;
 } catch (e) {
@@ -186,6 +193,9 @@ test('deepts/browser in Chromium: wasm backend on 2 Web Workers, matmul and conv
     assert.equal(losses.length, 10, diag);
     assert.ok(losses.every(Number.isFinite), diag);
     assert.ok(losses[losses.length - 1]! < 0.7 * losses[0]!, `fit() did not reduce the loss: ${losses.join(', ')}${diag}`);
+    const rates = r.seenRates as number[];
+    assert.equal(rates.length, 10, `LambdaCallback ran ${rates.length} times${diag}`);
+    assert.ok(Math.abs(rates[9]! / rates[0]! - 0.9 ** 9) < 1e-6, `LearningRateScheduler rates ${rates.join(', ')}${diag}`);
 
     // Without cross-origin isolation: no shared memory for workers; ready() resolves (wasm on one thread, or
     // the CPU backend with a reason) and ops still run.

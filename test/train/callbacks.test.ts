@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as dt from '../../src/index.js';
 import { layers } from '../../src/index.js';
-import { formatFilepath } from '../../src/train/callbacks.js';
+import { formatFilepath } from '../../src/train/callbacks-files.js';
 import { assertClose } from '../helpers/assert.js';
 import { FakeStream, mnistSlice, smallMlp, tempDir, weightValues } from './helpers.js';
 
