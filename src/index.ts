@@ -1,4 +1,4 @@
-/** deepts public API. This file only re-exports. */
+/** deepts public API for Node (src/browser.ts is the browser's). This file only re-exports, after the start-up below. */
 import { registerBackend } from './core/engine.js';
 import { setTensorCheck } from './core/memory.js';
 import { Tensor } from './core/tensor.js';
@@ -21,60 +21,17 @@ else if (wanted === 'wasm') throw new Error(`deepts: DEEPTS_BACKEND=wasm, but th
 if (!wasmStatus.ok) setWasmUnavailable(wasmStatus.reason);
 setTensorCheck((v): v is Tensor => v instanceof Tensor);
 
-export { Tensor } from './core/tensor.js';
-export type { NestedArray, TensorLike } from './core/tensor.js';
-export type { DType, DataArray } from './core/dtype.js';
-export { DeeptsError, ShapeError, DTypeError, ValueError, FormatError } from './core/errors.js';
-export { getBackend, setBackend, listBackends, withBackend, registerBackend, noGrad, enableGrad, isGradEnabled, detach } from './core/engine.js';
-export { setNumThreads, getNumThreads, poolStats as wasmPoolStats } from './backends/wasm/runtime.js';
-export { ready } from './ready.js';
-export type { ReadyOptions, ReadyInfo } from './ready.js';
-export { scope, scope as tidy, keep, memory as memoryManager } from './core/memory.js';
-export { memoryInfo as memory } from './core/memory-info.js';
-export { seed, getRngState, setRngState } from './core/random.js';
-export { variable } from './core/variable.js';
-export { assign } from './core/assign.js';
-export * from './ops/create.js';
-export * from './ops/elementwise.js';
-export * from './ops/movement.js';
-export * from './ops/reduce.js';
-export * from './ops/linalg.js';
-export * from './ops/nn.js';
-export * from './ops/conv.js';
-export { backward, gradients, grad, valueAndGrad, GradientTape } from './autograd/backward.js';
-export { numericalGrad, gradCheck } from './autograd/gradcheck.js';
-export type { GradCheckResult, GradCheckInput } from './autograd/gradcheck.js';
+export * from './api-portable.js';
 
-// ---- layers, models and training ----
-export * as layers from './nn/layers/index.js';
-export * as zoo from './zoo/index.js';
-export { Layer, clearSession, shapeOnly } from './nn/layer.js';
-export type { LayerConfig, CallOptions, LayerWeight } from './nn/layer.js';
-export { SymbolicTensor } from './nn/symbolic.js';
-export type { LayerShape } from './nn/symbolic.js';
-export { registerLayer, deserializeLayer, serializeLayer } from './nn/registry.js';
-export { losses, Loss } from './nn/losses.js';
-export { metrics, Metric } from './nn/metrics.js';
-export { initializers, Initializer } from './nn/initializers.js';
-export { regularizers } from './nn/regularizers.js';
-export { activations } from './nn/activations.js';
-export { Optimizer, SGD, RMSprop, Adam, AdamW, Adagrad, clipByValue, clipByNorm, clipByGlobalNorm, globalNorm, optimizers, schedules } from './optim/index.js';
-export { Model, Sequential, Functional, sequential, model, input, featureExtractor } from './train/model.js';
-export type { CompileArgs, FitArgs, EvaluateArgs } from './train/trainer.js';
-export { Callback, History } from './train/callbacks-base.js';
-export type { Logs, CallbackHooks } from './train/callbacks-base.js';
+// ---- Node only: files, datasets, pictures, interoperability ----
 export { loadModel, saveModel, loadWeights, saveWeights, formatLoadReport } from './train/saving.js';
 export type { LoadWeightsReport } from './train/saving.js';
-export { EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, LambdaCallback } from './train/callbacks.js';
-export type { EarlyStoppingOptions, ReduceLROnPlateauOptions } from './train/callbacks.js';
+// the file-writing callbacks, and the factories with them (shadowing the portable `callbacks`)
 export { ModelCheckpoint, CSVLogger, callbacks } from './train/callbacks-files.js';
 export type { ModelCheckpointOptions, CSVLoggerOptions } from './train/callbacks-files.js';
 
 // ---- data ----
 export { mnist, loadMnist } from './data/mnist.js';
-export { Dataset, toCategorical } from './data/dataset.js';
-export { parseIdx, encodeIdx } from './data/idx.js';
-export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
 import { mnist as mnistDataset } from './data/mnist.js';
 /** Built-in datasets: `datasets.mnist.load()`. */
 export const datasets = { mnist: mnistDataset };
