@@ -52,3 +52,5 @@ export type { EarlyStoppingOptions, ReduceLROnPlateauOptions } from './train/cal
 export { Dataset, toCategorical } from './data/dataset.js';
 export { parseIdx, encodeIdx } from './data/idx.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors-codec.js';
+export { onnxBytes } from './io/onnx/export.js';
+export type { OnnxExportOptions } from './io/onnx/export.js';

@@ -41,8 +41,7 @@ export { encodePng, savePng, imageGrid } from './viz/png.js';
 export type { Image, ImageGridOptions } from './viz/png.js';
 
 // ---- interoperability: ONNX export, Keras HDF5 import, PyTorch state_dict import (docs/interop.md) ----
-export { exportOnnx, onnxBytes } from './io/onnx/index.js';
-export type { OnnxExportOptions } from './io/onnx/index.js';
+export { exportOnnx } from './io/onnx/index.js';
 export { loadKerasWeights, loadKerasModel, readKerasH5 } from './io/keras-h5.js';
 export type { KerasLoadOptions, KerasLoadReport, KerasH5Contents } from './io/keras-h5.js';
 export { loadTorchStateDict } from './io/torch.js';

@@ -93,6 +93,9 @@ try {
   const h = await model.fit(dt.tensor(xs, { shape: [n, d] }), dt.tensor(ys, { shape: [n, 1] }), { epochs: 10, batchSize: 32, verbose: 0, callbacks });
   out.fitMs = performance.now() - t1;
   out.seenRates = seenRates;
+  // ONNX export in memory (the file-writing exportOnnx is Node only)
+  out.onnx = Array.from(dt.onnxBytes(model).subarray(0, 2));
+  out.onnxLength = dt.onnxBytes(model).length;
   out.losses = h.history.loss;
   out.ok = true;
 } catch (e) {
@@ -193,6 +196,9 @@ test('deepts/browser in Chromium: wasm backend on 2 Web Workers, matmul and conv
     assert.equal(losses.length, 10, diag);
     assert.ok(losses.every(Number.isFinite), diag);
     assert.ok(losses[losses.length - 1]! < 0.7 * losses[0]!, `fit() did not reduce the loss: ${losses.join(', ')}${diag}`);
+    // an ONNX ModelProto starts with field 1 (ir_version, varint): tag byte 0x08
+    assert.equal((r.onnx as number[])[0], 0x08, `onnxBytes in the page${diag}`);
+    assert.ok((r.onnxLength as number) > 8 * 16 * 4, `onnxBytes in the page: ${r.onnxLength} bytes${diag}`);
     const rates = r.seenRates as number[];
     assert.equal(rates.length, 10, `LambdaCallback ran ${rates.length} times${diag}`);
     assert.ok(Math.abs(rates[9]! / rates[0]! - 0.9 ** 9) < 1e-6, `LearningRateScheduler rates ${rates.join(', ')}${diag}`);

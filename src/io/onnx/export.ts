@@ -22,7 +22,6 @@ import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPoolin
 import { UpSampling2D, ZeroPadding2D } from '../../nn/layers/reshaping.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../../nn/layers/merge.js';
 import { Functional, Sequential, type Model } from '../../train/model.js';
-import { writeFileAtomic } from '../atomic-write.js';
 import { encodeModel, ONNX_FLOAT, ONNX_INT64, type OnnxAttr, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './proto.js';
 
 export interface OnnxExportOptions {
@@ -552,10 +551,4 @@ export function onnxBytes(model: Model, options: OnnxExportOptions = {}): Uint8A
       outputs: outs.map((v, i) => valueInfo(outputNames[i], outShapes[i] ?? v.shape)),
     },
   });
-}
-
-/** Writes the ONNX model of `model` to `file` (atomically: a crash never leaves a half-written file). */
-export async function exportOnnx(model: Model, file: string, options: OnnxExportOptions = {}): Promise<void> {
-  const bytes = onnxBytes(model, options);
-  await writeFileAtomic(file, bytes);
 }
