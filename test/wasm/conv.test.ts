@@ -4,7 +4,7 @@
 // output channels that are not a multiple of the micro-kernel's 8 columns, strides > 1 (the col2im input
 // gradient), dilations, asymmetric and negative (cropping) pads.
 import { test } from 'node:test';
-import { Buffers, assertClose, convReference, convSetup, randF32, rng, sizeOf, withThreads, type ConvCase } from './helpers.js';
+import { checkConvAgainstReference, convSetup, withThreads, type ConvCase } from './helpers.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from '../../src/backends/wasm/kernels.js';
 
 interface Case extends ConvCase {
@@ -24,24 +24,14 @@ const CASES: Case[] = [
 
 function check(c: Case, seed: number): void {
   const { N, g, p } = convSetup(c, 1);
-  const xs = c.x, ws = [g.KH, g.KW, g.C, c.co], ys = [N, g.OH, g.OW, c.co];
-  const r = rng(seed);
-  const x = randF32(sizeOf(xs), r), w = randF32(sizeOf(ws), r), dy = randF32(sizeOf(ys), r);
-  const b = new Buffers();
-  try {
-    const y = b.nan(sizeOf(ys)), dx = b.nan(sizeOf(xs)), dw = b.nan(sizeOf(ws));
-    conv2d(b.f32(x), b.f32(w), y, N, c.co, g);
-    conv2dBackpropInput(b.f32(dy), b.f32(w), dx, N, c.co, g);
-    conv2dBackpropFilter(b.f32(x), b.f32(dy), dw, N, c.co, g);
-    const want = convReference(x, w, dy, xs, ws, ys, p);
-    const tol = 2e-6 * Math.sqrt(g.KH * g.KW * g.C);
-    assertClose(b.read(y, sizeOf(ys)), want.y, tol, tol, `${c.label} conv2d`);
-    assertClose(b.read(dx, sizeOf(xs)), want.dx, tol, tol, `${c.label} input gradient`);
-    const ftol = 2e-6 * Math.sqrt(N * g.OH * g.OW);
-    assertClose(b.read(dw, sizeOf(ws)), want.dw, ftol, ftol, `${c.label} filter gradient`);
-  } finally {
-    b.freeAll();
-  }
+  const shapes = { xs: c.x, ws: [g.KH, g.KW, g.C, c.co], ys: [N, g.OH, g.OW, c.co] };
+  const tol = 2e-6 * Math.sqrt(g.KH * g.KW * g.C);
+  const ftol = 2e-6 * Math.sqrt(N * g.OH * g.OW);
+  checkConvAgainstReference(c.label, seed, shapes, p, (x, w, dy, y, dx, dw) => {
+    conv2d(x, w, y, N, c.co, g);
+    conv2dBackpropInput(dy, w, dx, N, c.co, g);
+    conv2dBackpropFilter(x, dy, dw, N, c.co, g);
+  }, tol, ftol);
 }
 
 for (const threads of [1, 2]) {

@@ -5,7 +5,7 @@
 // then through the backend (the conv2d primitives with groups dispatch to them), empty batches included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Buffers, assertClose, convReference, convSetup, randF32, rng, sizeOf, withThreads, type ConvCase } from './helpers.js';
+import { Buffers, assertClose, checkConvAgainstReference, convSetup, randF32, rng, sizeOf, withThreads, type ConvCase } from './helpers.js';
 import { depthwiseConv2d, depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from '../../src/backends/wasm/kernels.js';
 import * as dt from '../../src/index.js';
 import { depthwiseConv2d as depthwiseOp } from '../../src/ops/conv.js';
@@ -35,23 +35,13 @@ function setup(c: Case) {
 
 function check(c: Case, seed: number): void {
   const { N, g, p, xs, ws, ys } = setup(c);
-  const r = rng(seed);
-  const x = randF32(sizeOf(xs), r), w = randF32(sizeOf(ws), r), dy = randF32(sizeOf(ys), r);
-  const b = new Buffers();
-  try {
-    const y = b.nan(sizeOf(ys)), dx = b.nan(sizeOf(xs)), dw = b.nan(sizeOf(ws));
-    depthwiseConv2d(b.f32(x), b.f32(w), y, N, c.m, g);
-    depthwiseConv2dBackpropInput(b.f32(dy), b.f32(w), dx, N, c.m, g);
-    depthwiseConv2dBackpropFilter(b.f32(x), b.f32(dy), dw, N, c.m, g);
-    const want = convReference(x, w, dy, xs, ws, ys, p);
-    const tol = 2e-6 * Math.sqrt(g.KH * g.KW * c.m);
-    assertClose(b.read(y, sizeOf(ys)), want.y, tol, tol, `${c.label} forward`);
-    assertClose(b.read(dx, sizeOf(xs)), want.dx, tol, tol, `${c.label} input gradient`);
-    const ftol = 2e-6 * Math.sqrt(N * g.OH * g.OW);
-    assertClose(b.read(dw, sizeOf(ws)), want.dw, ftol, ftol, `${c.label} filter gradient`);
-  } finally {
-    b.freeAll();
-  }
+  const tol = 2e-6 * Math.sqrt(g.KH * g.KW * c.m);
+  const ftol = 2e-6 * Math.sqrt(N * g.OH * g.OW);
+  checkConvAgainstReference(c.label, seed, { xs, ws, ys }, p, (x, w, dy, y, dx, dw) => {
+    depthwiseConv2d(x, w, y, N, c.m, g);
+    depthwiseConv2dBackpropInput(dy, w, dx, N, c.m, g);
+    depthwiseConv2dBackpropFilter(x, dy, dw, N, c.m, g);
+  }, tol, ftol);
 }
 
 for (const threads of [1, 2]) {

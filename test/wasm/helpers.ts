@@ -173,3 +173,27 @@ export function convReference(x: Float32Array, w: Float32Array, dy: Float32Array
   conv2dBackpropFilterRef(x, xs, dy, ys, p, dw, ws);
   return { y, dx, dw };
 }
+
+/** The three kernels of one convolution, given device pointers of x, w, dy and of the y, dx, dw outputs. */
+export type ConvKernels = (x: number, w: number, dy: number, y: number, dx: number, dw: number) => void;
+
+/**
+ * Runs `kernels` on random x, w, dy (uniform in [-1, 1] from `seed`) and compares y, dx, dw with the CPU reference:
+ * forward and input gradient within `tol`, filter gradient within `ftol` (relative and absolute).
+ */
+export function checkConvAgainstReference(label: string, seed: number, shapes: { xs: readonly number[]; ws: readonly number[]; ys: readonly number[] }, p: Conv2DParams, kernels: ConvKernels, tol: number, ftol: number): void {
+  const { xs, ws, ys } = shapes;
+  const r = rng(seed);
+  const x = randF32(sizeOf(xs), r), w = randF32(sizeOf(ws), r), dy = randF32(sizeOf(ys), r);
+  const b = new Buffers();
+  try {
+    const y = b.nan(sizeOf(ys)), dx = b.nan(sizeOf(xs)), dw = b.nan(sizeOf(ws));
+    kernels(b.f32(x), b.f32(w), b.f32(dy), y, dx, dw);
+    const want = convReference(x, w, dy, xs, ws, ys, p);
+    assertClose(b.read(y, sizeOf(ys)), want.y, tol, tol, `${label} forward`);
+    assertClose(b.read(dx, sizeOf(xs)), want.dx, tol, tol, `${label} input gradient`);
+    assertClose(b.read(dw, sizeOf(ws)), want.dw, ftol, ftol, `${label} filter gradient`);
+  } finally {
+    b.freeAll();
+  }
+}
